@@ -1,0 +1,36 @@
+# The two commands: `make lab` runs the whole lab on the simulator, `make test` runs every test.
+# Both create .venv with the project installed when it is missing and reuse it afterwards.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.labkit-installed
+
+.PHONY: setup lab test jupyter notebooks bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
+	touch $(STAMP)
+
+lab: setup
+	$(BIN)/labkit run --backend sim
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+jupyter: setup
+	$(BIN)/jupyter lab notebooks/
+
+# Re-executes the lessons on the simulator and commits-ready outputs into notebooks/.
+notebooks: setup
+	$(BIN)/python -m labkit.notebooks
+
+bench: setup
+	$(BIN)/python bench/sim_bench.py
+	$(BIN)/python bench/lab_bench.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

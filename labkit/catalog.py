@@ -1,0 +1,205 @@
+"""The AKS and Azure facts the kit builds on, as data: GPU VM sizes, Windows os-skus, version floors.
+
+Every rule in :mod:`labkit.rules` reads from here, and so does the simulator (node capacity, GPU
+counts), so a fact is stated once. Figures come from Azure's published size pages (``source`` on
+each size); ``../shared/AKS_FACTS.md`` lists the AKS rules and their sources.
+
+Example:
+    >>> from labkit import catalog
+    >>> size = catalog.gpu_size("standard_nc4as_t4_v3")
+    >>> size.name, size.default_driver_type, size.directx_devices
+    ('Standard_NC4as_T4_v3', 'CUDA', 1)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Optional
+
+Version = tuple[int, int]
+
+_SIZES_PAGE = "https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/"
+_RETIREMENTS = (
+    "https://learn.microsoft.com/azure/virtual-machines/sizes/lifecycle/retirements-and-capacity-restrictions"
+)
+
+#: Kubernetes versions below this cannot run Windows GPU pools (AKS doc "Use Windows GPUs", limitations).
+MIN_WINDOWS_GPU_VERSION: Version = (1, 29)
+
+#: Windows pool names are at most this long (AKS "Use system node pools", limitations).
+WINDOWS_POOL_NAME_MAX = 6
+
+#: Node count limits of a user pool (AKS REST spec: agentPools count 0-1000).
+NODE_COUNT_RANGE = (0, 1000)
+
+
+@dataclass(frozen=True)
+class GpuFamily:
+    """A GPU VM family: what every size in it shares."""
+
+    name: str
+    vendor: str
+    gpu_model: str
+    source: str
+    retired_on: Optional[date] = None
+    replacement: Optional[str] = None
+    mig_capable: bool = False
+    confirmed: bool = True
+
+    @property
+    def default_driver_type(self) -> Optional[str]:
+        """CUDA for NC/ND sizes, GRID for NV sizes (AKS doc); None where AKS installs no driver (AMD)."""
+        if self.vendor != "NVIDIA":
+            return None
+        return "GRID" if self.name.startswith("NV") else "CUDA"
+
+
+@dataclass(frozen=True)
+class GpuSize:
+    """One GPU VM size with the figures a node reports."""
+
+    name: str
+    family: GpuFamily
+    gpus: Fraction
+    gpu_memory_gb: int
+    vcpus: int
+    memory_gib: int
+
+    @property
+    def default_driver_type(self) -> Optional[str]:
+        return self.family.default_driver_type
+
+    @property
+    def directx_devices(self) -> int:
+        """GPU adapters Windows sees: a partial GPU still shows up as one adapter."""
+        return max(1, int(self.gpus))
+
+    def retired(self, today: date) -> bool:
+        return self.family.retired_on is not None and today >= self.family.retired_on
+
+
+NCAST4_V3 = GpuFamily("NCasT4_v3", "NVIDIA", "Tesla T4", _SIZES_PAGE + "ncast4v3-series")
+NCV3 = GpuFamily(
+    "NCv3", "NVIDIA", "Tesla V100",
+    _SIZES_PAGE + "ncv3-series; https://learn.microsoft.com/azure/virtual-machines/ncv3-retirement",
+    retired_on=date(2025, 9, 30), replacement="Standard_NC4as_T4_v3",
+)
+NVADSA10_V5 = GpuFamily("NVadsA10_v5", "NVIDIA", "A10", _SIZES_PAGE + "nvadsa10v5-series")
+# No Learn size page exists for this family; figures from Microsoft's Aspire AksNodeVmSizes.cs.
+NCADS_A10_V4 = GpuFamily(
+    "NCads_A10_v4", "NVIDIA", "A10",
+    "github.com/dotnet/aspire AksNodeVmSizes.cs (no Learn size page)", confirmed=False,
+)
+NC_A100_V4 = GpuFamily(
+    "NC_A100_v4", "NVIDIA", "A100 80GB PCIe", _SIZES_PAGE + "nca100v4-series", mig_capable=True,
+)
+ND_A100_V4 = GpuFamily(
+    "NDasrA100_v4", "NVIDIA", "A100 40GB", _SIZES_PAGE + "ndasra100v4-series", mig_capable=True,
+)
+NDM_A100_V4 = GpuFamily(
+    "NDm_A100_v4", "NVIDIA", "A100 80GB", _SIZES_PAGE + "ndma100v4-series", mig_capable=True,
+)
+ND_H100_V5 = GpuFamily("ND_H100_v5", "NVIDIA", "H100", _SIZES_PAGE + "ndh100v5-series", mig_capable=True)
+NVV4 = GpuFamily(
+    "NVv4", "AMD", "Radeon Instinct MI25", _SIZES_PAGE + "nvv4-series; " + _RETIREMENTS,
+    retired_on=date(2026, 9, 30), replacement="Standard_NV6ads_A10_v5",
+)
+
+_F = Fraction
+_SIZES = [
+    GpuSize("Standard_NC4as_T4_v3", NCAST4_V3, _F(1), 16, 4, 28),
+    GpuSize("Standard_NC8as_T4_v3", NCAST4_V3, _F(1), 16, 8, 56),
+    GpuSize("Standard_NC16as_T4_v3", NCAST4_V3, _F(1), 16, 16, 110),
+    GpuSize("Standard_NC64as_T4_v3", NCAST4_V3, _F(4), 64, 64, 440),
+    GpuSize("Standard_NC6s_v3", NCV3, _F(1), 16, 6, 112),
+    GpuSize("Standard_NC12s_v3", NCV3, _F(2), 32, 12, 224),
+    GpuSize("Standard_NC24s_v3", NCV3, _F(4), 64, 24, 448),
+    GpuSize("Standard_NC24rs_v3", NCV3, _F(4), 64, 24, 448),
+    GpuSize("Standard_NV6ads_A10_v5", NVADSA10_V5, _F(1, 6), 4, 6, 55),
+    GpuSize("Standard_NV12ads_A10_v5", NVADSA10_V5, _F(1, 3), 8, 12, 110),
+    GpuSize("Standard_NV18ads_A10_v5", NVADSA10_V5, _F(1, 2), 12, 18, 220),
+    GpuSize("Standard_NV36ads_A10_v5", NVADSA10_V5, _F(1), 24, 36, 440),
+    GpuSize("Standard_NV36adms_A10_v5", NVADSA10_V5, _F(1), 24, 36, 880),
+    GpuSize("Standard_NV72ads_A10_v5", NVADSA10_V5, _F(2), 48, 72, 880),
+    GpuSize("Standard_NC8ads_A10_v4", NCADS_A10_V4, _F(1), 24, 8, 100),
+    GpuSize("Standard_NC16ads_A10_v4", NCADS_A10_V4, _F(1), 24, 16, 200),
+    GpuSize("Standard_NC32ads_A10_v4", NCADS_A10_V4, _F(2), 48, 32, 400),
+    GpuSize("Standard_NC24ads_A100_v4", NC_A100_V4, _F(1), 80, 24, 220),
+    GpuSize("Standard_NC48ads_A100_v4", NC_A100_V4, _F(2), 160, 48, 440),
+    GpuSize("Standard_NC96ads_A100_v4", NC_A100_V4, _F(4), 320, 96, 880),
+    GpuSize("Standard_ND96asr_v4", ND_A100_V4, _F(8), 320, 96, 900),
+    GpuSize("Standard_ND96amsr_A100_v4", NDM_A100_V4, _F(8), 640, 96, 1900),
+    GpuSize("Standard_ND96isr_H100_v5", ND_H100_V5, _F(8), 640, 96, 1900),
+    GpuSize("Standard_NV4as_v4", NVV4, _F(1, 8), 2, 4, 14),
+    GpuSize("Standard_NV8as_v4", NVV4, _F(1, 4), 4, 8, 28),
+    GpuSize("Standard_NV16as_v4", NVV4, _F(1, 2), 8, 16, 56),
+    GpuSize("Standard_NV32as_v4", NVV4, _F(1), 16, 32, 112),
+]
+
+#: Every GPU size the kit knows, by exact Azure name.
+GPU_SIZES: dict[str, GpuSize] = {s.name: s for s in _SIZES}
+
+#: The size the lab uses by default: the smallest current NVIDIA size (the doc's NC6s_v3 is retired).
+DEFAULT_VM_SIZE = "Standard_NC4as_T4_v3"
+
+
+def gpu_size(name: str) -> Optional[GpuSize]:
+    """The catalog entry for a VM size, matched case-insensitively; None if unknown."""
+    return _BY_LOWER_NAME.get(name.lower())
+
+
+_BY_LOWER_NAME = {s.name.lower(): s for s in _SIZES}
+
+
+@dataclass(frozen=True)
+class OsSku:
+    """A Windows os-sku and the Kubernetes versions AKS allows it on (both ends inclusive)."""
+
+    name: str
+    build: str
+    first_version: Version
+    last_version: Optional[Version]
+    default_from: Optional[Version] = None
+    default_until: Optional[Version] = None
+    needs_fips: bool = False
+    preview: bool = False
+    new_pools_until: Optional[date] = None
+
+    def allowed_on(self, version: Version) -> bool:
+        return self.first_version <= version and (self.last_version is None or version <= self.last_version)
+
+    def default_on(self, version: Version) -> bool:
+        if self.default_from is None or version < self.default_from:
+            return False
+        return self.default_until is None or version <= self.default_until
+
+
+#: Windows os-skus (AKS Windows FAQ and os-sku docs; see AKS_FACTS.md "Rules a validator enforces").
+WINDOWS_OS_SKUS: dict[str, OsSku] = {
+    sku.name: sku
+    for sku in [
+        OsSku("Windows2019", "10.0.17763", (1, 14), (1, 32)),
+        OsSku("Windows2022", "10.0.20348", (1, 23), (1, 36), default_from=(1, 25), default_until=(1, 35)),
+        OsSku("Windows2025", "10.0.26100", (1, 32), None, default_from=(1, 36), needs_fips=True),
+        OsSku("WindowsAnnual", "10.0.25398", (1, 28), None, preview=True, new_pools_until=date(2026, 5, 15)),
+    ]
+}
+
+
+def os_sku(name: str) -> Optional[OsSku]:
+    """The Windows os-sku of that name, matched case-insensitively; None if it is not a Windows sku."""
+    return next((s for s in WINDOWS_OS_SKUS.values() if s.name.lower() == name.lower()), None)
+
+
+def default_os_sku(version: Version) -> Optional[str]:
+    """The os-sku AKS picks for a new Windows pool on this Kubernetes version."""
+    return next((s.name for s in WINDOWS_OS_SKUS.values() if s.default_on(version)), None)
+
+
+def parse_version(text: str) -> Optional[Version]:
+    """``"1.31"`` or ``"1.31.2"`` as ``(1, 31)``; None when it is not a Kubernetes version."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", str(text).strip())
+    return (int(match[1]), int(match[2])) if match else None
