@@ -1,0 +1,194 @@
+"""The simulator's https server: the ARM plane and the Kubernetes plane on one 127.0.0.1 port.
+
+Run it in the foreground with ``python -m labkit.sim.server --state-dir DIR``; ``labkit sim start``
+does that in the background. Tests run it in a thread with :class:`SimServer`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import ssl
+import threading
+from pathlib import Path
+from typing import Any, Optional
+
+from aiohttp import web
+
+from labkit.sim import arm, controllers, kube
+from labkit.sim.certs import ensure_certificates
+from labkit.sim.world import SimConfig, World
+
+log = logging.getLogger("labkit.sim")
+
+#: How often controllers run between requests, in real seconds.
+TICK = 0.05
+
+
+def build_app(world: World) -> web.Application:
+    """The aiohttp application: authentication, the two planes, and the controller loop."""
+    reconciler = controllers.Controllers(world)
+
+    @web.middleware
+    async def authenticate(request: web.Request, handler):
+        if request.headers.get("Authorization", "") != f"Bearer {world.token}":
+            return _unauthorized(request.path)
+        reconciler.reconcile()
+        return await handler(request)
+
+    app = web.Application(middlewares=[authenticate], client_max_size=8 * 1024 * 1024)
+    arm.seed(world)
+    arm.add_routes(app, world)
+    kube.add_routes(app, world)
+
+    async def tick(app: web.Application) -> None:
+        async def loop() -> None:
+            while True:
+                reconciler.reconcile()
+                await asyncio.sleep(TICK)
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+
+    app.cleanup_ctx.append(tick)
+    return app
+
+
+def _unauthorized(path: str) -> web.Response:
+    if path.startswith("/subscriptions") or path.startswith("/providers"):
+        body: dict[str, Any] = {"error": {"code": "AuthenticationFailed", "message": "Authentication failed: a valid bearer token is required."}}
+    else:
+        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+    return web.json_response(body, status=401)
+
+
+def ssl_context(state_dir: Path) -> ssl.SSLContext:
+    _, cert_file, key_file = ensure_certificates(state_dir)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def prepare_state_dir(state_dir: Path) -> Path:
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(state_dir, 0o700)
+    return state_dir
+
+
+class SimServer:
+    """A simulator server on 127.0.0.1, in the current process (foreground) or a thread (tests).
+
+    Example:
+        >>> server = SimServer(tmp_path, time_scale=0.001)   # doctest: +SKIP
+        >>> server.start_in_thread(); server.url               # doctest: +SKIP
+        'https://127.0.0.1:40123'
+        >>> server.stop()                                       # doctest: +SKIP
+    """
+
+    def __init__(self, state_dir: Path, *, port: int = 0, **config: Any):
+        self.state_dir = prepare_state_dir(Path(state_dir))
+        self.config = SimConfig.load_or_create(self.state_dir, **config)
+        self.world = World(self.state_dir, self.config)
+        self.requested_port = port
+        self.port: Optional[int] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._runner: Optional[web.AppRunner] = None
+        self._thread: Optional[threading.Thread] = None
+        self._stopped = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(build_app(self.world), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner, "127.0.0.1", self.requested_port, ssl_context=ssl_context(self.state_dir), reuse_address=True
+        )
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        self._write_server_file()
+
+    def _write_server_file(self) -> None:
+        info = {
+            "pid": os.getpid(),
+            "port": self.port,
+            "url": self.url,
+            "subscription_id": self.config.subscription_id,
+        }
+        tmp = self.state_dir / "server.json.tmp"
+        tmp.write_text(json.dumps(info))
+        tmp.replace(self.state_dir / "server.json")
+
+    async def _stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        (self.state_dir / "server.json").unlink(missing_ok=True)
+        self.world.store.close()
+
+    def serve_forever(self) -> None:
+        """Run in the foreground until SIGTERM or SIGINT."""
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        loop.run_until_complete(self._start())
+        done = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, done.set)
+        log.info("labkit simulator listening on %s", self.url)
+        loop.run_until_complete(done.wait())
+        loop.run_until_complete(self._stop())
+        loop.close()
+
+    def start_in_thread(self) -> "SimServer":
+        """Start in a daemon thread and return once it answers."""
+        started = threading.Event()
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._start())
+            except BaseException as error:  # reported to the caller below
+                errors.append(error)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(self._stop())
+            loop.close()
+            self._stopped.set()
+
+        self._thread = threading.Thread(target=run, name="labkit-sim", daemon=True)
+        self._thread.start()
+        started.wait(30)
+        if errors:
+            raise errors[0]
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._stopped.wait(30)
+            self._thread.join(30)
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the labkit AKS simulator in the foreground.")
+    parser.add_argument("--state-dir", required=True, type=Path)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--time-scale", type=float, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    SimServer(args.state_dir, port=args.port, time_scale=args.time_scale).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""``labkit sim start|stop|status|kubeconfig``: the simulator as a background service.
+
+The service detaches fully (new session, stdio to ``sim.log`` in the state directory) so that it
+never holds a terminal or a CI pipe open. Its state directory is ``$LABKIT_STATE_DIR`` or
+``~/.cache/labkit/sim``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from labkit.sim.certs import write_private
+from labkit.sim.server import prepare_state_dir
+from labkit.sim.world import SimConfig, kubeconfig_yaml, read_token
+
+
+class SimServiceError(RuntimeError):
+    """The simulator could not be started or stopped; the message says where its log is."""
+
+
+def default_state_dir() -> Path:
+    env = os.environ.get("LABKIT_STATE_DIR")
+    if env:
+        return Path(env).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "labkit" / "sim"
+
+
+def status(state_dir: Optional[Path] = None) -> dict[str, Any]:
+    """What a client needs to reach the simulator, and whether it is running.
+
+    Example:
+        >>> info = status()                   # doctest: +SKIP
+        >>> info["running"], info["arm_endpoint"]  # doctest: +SKIP
+        (True, 'https://127.0.0.1:40123')
+    """
+    state_dir = Path(state_dir or default_state_dir())
+    server = _server_info(state_dir)
+    config = _saved_config(state_dir)
+    return {
+        "running": server is not None,
+        "pid": server["pid"] if server else None,
+        "arm_endpoint": server["url"] if server else None,
+        "kubernetes_endpoint": server["url"] if server else None,
+        "ca_file": str(state_dir / "ca.pem"),
+        "token_file": str(state_dir / "token"),
+        "subscription_id": config.get("subscription_id"),
+        "resource_group": config.get("resource_group"),
+        "cluster_name": config.get("cluster_name"),
+        "kubeconfig": str(state_dir / "kubeconfig"),
+        "time_scale": config.get("time_scale"),
+        "state_dir": str(state_dir),
+        "log_file": str(state_dir / "sim.log"),
+    }
+
+
+def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = None, timeout: float = 20.0) -> dict[str, Any]:
+    """Start the simulator in the background unless it already runs; returns its status."""
+    state_dir = prepare_state_dir(Path(state_dir or default_state_dir()))
+    if _server_info(state_dir):
+        return status(state_dir)
+    (state_dir / "server.json").unlink(missing_ok=True)
+    port_file = state_dir / "port"
+    command = [sys.executable, "-m", "labkit.sim.server", "--state-dir", str(state_dir)]
+    if port_file.exists():
+        command += ["--port", port_file.read_text().strip()]
+    if time_scale is not None:
+        command += ["--time-scale", str(time_scale)]
+    with open(state_dir / "sim.log", "ab") as log:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = _server_info(state_dir)
+        if info and info["pid"] == process.pid:
+            port_file.write_text(str(info["port"]))
+            write_kubeconfig(state_dir)
+            return status(state_dir)
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    if process.poll() is None:
+        process.terminate()
+    raise SimServiceError(f"the simulator did not start; see {state_dir / 'sim.log'}")
+
+
+def stop(state_dir: Optional[Path] = None, *, timeout: float = 10.0) -> bool:
+    """Stop the simulator; True if one was running. Its state stays for the next start."""
+    state_dir = Path(state_dir or default_state_dir())
+    info = _server_info(state_dir)
+    if info is None:
+        return False
+    os.kill(info["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(info["pid"]):
+        time.sleep(0.02)
+    if _alive(info["pid"]):
+        os.kill(info["pid"], signal.SIGKILL)
+    (state_dir / "server.json").unlink(missing_ok=True)
+    return True
+
+
+def write_kubeconfig(state_dir: Optional[Path] = None) -> Path:
+    """Write (0600) and return a kubeconfig for the running simulator, for kubectl."""
+    state_dir = Path(state_dir or default_state_dir())
+    info = _server_info(state_dir)
+    if info is None:
+        raise SimServiceError("the simulator is not running: start it with `labkit sim start`")
+    text = kubeconfig_yaml(SimConfig(**_saved_config(state_dir)), info["url"], (state_dir / "ca.pem").read_bytes(), read_token(state_dir))
+    path = state_dir / "kubeconfig"
+    write_private(path, text.encode())
+    return path
+
+
+def _server_info(state_dir: Path) -> Optional[dict[str, Any]]:
+    try:
+        info = json.loads((state_dir / "server.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return info if _alive(info.get("pid", -1)) else None
+
+
+def _saved_config(state_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((state_dir / "config.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:  # a zombie child of ours is gone for our purposes
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        return waited == 0
+    except ChildProcessError:
+        return True

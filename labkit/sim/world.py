@@ -1,0 +1,130 @@
+"""The simulated world: its settings, its clock, and the cluster it starts with."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from labkit.sim.certs import write_private
+from labkit.sim.store import Store
+
+#: How long Azure and Kubernetes take, in the real world's seconds; the clock compresses them.
+DURATIONS = {
+    "feature_registration": 300.0,
+    "provider_registration": 60.0,
+    "pool_create": 420.0,
+    "pool_delete": 240.0,
+    "node_ready": 60.0,
+    "container_start": 30.0,
+    "job_run": 30.0,
+    "namespace_delete": 10.0,
+}
+
+#: The real seconds one Azure second takes by default: five Azure minutes pass in one second.
+DEFAULT_TIME_SCALE = 1 / 300
+
+
+@dataclass
+class SimConfig:
+    """What the simulated subscription and cluster look like; saved in ``config.json``."""
+
+    subscription_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    tenant_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    resource_group: str = "myResourceGroup"
+    cluster_name: str = "myAKSCluster"
+    location: str = "eastus"
+    kubernetes_version: str = "1.33.2"
+    gpu_resource_name: str = "microsoft.com/directx"
+    gpu_vcpu_quota: int = 128
+    time_scale: float = DEFAULT_TIME_SCALE
+
+    @classmethod
+    def load_or_create(cls, state_dir: Path, **overrides: Any) -> "SimConfig":
+        path = state_dir / "config.json"
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        config = cls(**{**saved, **{k: v for k, v in overrides.items() if v is not None}})
+        path.write_text(json.dumps(asdict(config), indent=2))
+        return config
+
+
+class Clock:
+    """Compressed time: ``seconds(name)`` is how long a named Azure/Kubernetes step takes here."""
+
+    def __init__(self, time_scale: float):
+        self.time_scale = time_scale
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
+
+    def seconds(self, step: str) -> float:
+        return DURATIONS[step] * self.time_scale
+
+    def due(self, since: float, step: str) -> bool:
+        """Whether ``step``, begun at ``since``, has finished by now."""
+        return self.now() >= since + self.seconds(step)
+
+
+class World:
+    """Everything the planes and controllers share."""
+
+    def __init__(self, state_dir: Path, config: SimConfig):
+        self.state_dir = state_dir
+        self.config = config
+        self.store = Store(state_dir / "state.db")
+        self.clock = Clock(config.time_scale)
+        self.token = _ensure_token(state_dir)
+
+    @property
+    def subscription_path(self) -> str:
+        return f"/subscriptions/{self.config.subscription_id}"
+
+    @property
+    def cluster_id(self) -> str:
+        c = self.config
+        return (
+            f"{self.subscription_path}/resourceGroups/{c.resource_group}"
+            f"/providers/Microsoft.ContainerService/managedClusters/{c.cluster_name}"
+        )
+
+    @property
+    def node_resource_group(self) -> str:
+        c = self.config
+        return f"MC_{c.resource_group}_{c.cluster_name}_{c.location}"
+
+
+def _ensure_token(state_dir: Path) -> str:
+    path = state_dir / "token"
+    if not path.exists():
+        write_private(path, secrets.token_urlsafe(32).encode())
+    return path.read_text().strip()
+
+
+def read_token(state_dir: Path) -> Optional[str]:
+    path = state_dir / "token"
+    return path.read_text().strip() if path.exists() else None
+
+
+def kubeconfig_yaml(config: SimConfig, server_url: str, ca_pem: bytes, token: str) -> str:
+    """A kubeconfig shaped like ``az aks get-credentials`` writes for a cluster user."""
+    import base64
+
+    import yaml
+
+    user = f"clusterUser_{config.resource_group}_{config.cluster_name}"
+    return yaml.safe_dump({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": config.cluster_name, "cluster": {
+            "certificate-authority-data": base64.b64encode(ca_pem).decode(), "server": server_url,
+        }}],
+        "contexts": [{"name": config.cluster_name, "context": {"cluster": config.cluster_name, "user": user}}],
+        "current-context": config.cluster_name,
+        "preferences": {},
+        "users": [{"name": user, "user": {"token": token}}],
+    }, sort_keys=False)
