@@ -257,3 +257,11 @@ def load_params(*, today: Optional[date] = None, **values: Any) -> LabParams:
     version = catalog.parse_version(params.kubernetes_version) if params.kubernetes_version else None
     params.check_pools(version, today=today)
     return params
+
+
+def params_from(namespace: dict[str, Any]) -> LabParams:
+    """Validated parameters from a lesson's variables: ``params_from(globals())`` after the parameters cell.
+
+    Only names of lesson parameters are taken; every other variable is ignored.
+    """
+    return load_params(**{name: namespace[name] for name in PARAM_NAMES if name in namespace})

@@ -1,0 +1,85 @@
+"""Where the lab's calls go: the simulator or Azure. Only endpoints and credentials differ.
+
+Example:
+    >>> from labkit.params import load_params
+    >>> backend = connect(load_params(backend="azure", subscription_id="00000000-0000-0000-0000-000000000000"))
+    >>> backend.arm_endpoint, type(backend.credential).__name__
+    ('https://management.azure.com', 'DefaultAzureCredential')
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from labkit.errors import LabConfigError, Problem
+from labkit.params import LabParams
+
+AZURE_ARM_ENDPOINT = "https://management.azure.com"
+#: The GA api-version of azure-mgmt-containerservice 41.x, and the preview one that knows gpuProfile.driverType.
+GA_API_VERSION = "2026-08-01"
+PREVIEW_API_VERSION = "2026-08-02-preview"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Endpoints and credentials for one backend; everything else is the same code."""
+
+    name: str
+    arm_endpoint: str
+    credential: Any
+    connection_verify: Union[str, bool]
+    subscription_id: str
+    kubeconfig_dir: Path
+    poll_seconds: float
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments every Azure management client takes."""
+        return {"base_url": self.arm_endpoint, "connection_verify": self.connection_verify, "polling_interval": self.poll_seconds}
+
+
+def connect(params: LabParams) -> Backend:
+    """The backend the parameters name; starts the simulator when it is the one and not running yet."""
+    if params.backend == "sim":
+        return _simulator(params)
+    return _azure(params)
+
+
+def _simulator(params: LabParams) -> Backend:
+    from labkit.sim import service
+    from labkit.sim.client import StaticTokenCredential
+
+    info = service.start()
+    token = Path(info["token_file"]).read_text().strip()
+    return Backend(
+        name="sim",
+        arm_endpoint=info["arm_endpoint"],
+        credential=StaticTokenCredential(token),
+        connection_verify=info["ca_file"],
+        subscription_id=params.subscription_id or info["subscription_id"],
+        kubeconfig_dir=Path(info["state_dir"]) / "kubeconfigs",
+        poll_seconds=0.02,
+    )
+
+
+def _azure(params: LabParams) -> Backend:
+    from azure.identity import DefaultAzureCredential
+
+    subscription = params.subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    if not subscription:
+        raise LabConfigError([Problem(
+            "subscription_id", None, "is not set", "the Azure backend needs a subscription",
+            "Set subscription_id, or export AZURE_SUBSCRIPTION_ID=$(az account show --query id -o tsv).",
+        )])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Backend(
+        name="azure",
+        arm_endpoint=AZURE_ARM_ENDPOINT,
+        credential=DefaultAzureCredential(),
+        connection_verify=True,
+        subscription_id=subscription,
+        kubeconfig_dir=cache / "labkit" / "kubeconfigs",
+        poll_seconds=10.0,
+    )

@@ -1,0 +1,70 @@
+"""Lesson 04: the GPU capacity and allocatable of every Windows node.
+
+The AKS doc names the resource ``microsoft.com/directx`` in its text and ``microsoft.com.directx/gpu``
+in its sample output, so besides ``gpu_resource_name`` every ``*directx*`` resource found is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from labkit.failures import reported
+from labkit.lab import Lab
+from labkit.waiting import wait_for
+
+
+@dataclass(frozen=True)
+class NodeGpu:
+    """One Windows node's GPU as Kubernetes sees it."""
+
+    node: str
+    pool: str
+    vm_size: str
+    ready: bool
+    capacity: int
+    allocatable: int
+    directx: dict[str, str] = field(default_factory=dict)
+
+
+def gpu_nodes(lab: Lab) -> list[NodeGpu]:
+    """Every Windows node with its GPU capacity and allocatable for ``gpu_resource_name``."""
+    with reported("listing Windows nodes"):
+        nodes = lab.core.list_node(label_selector="kubernetes.io/os=windows").items
+    return [_node_gpu(node, lab.params.gpu_resource_name) for node in nodes]
+
+
+def _node_gpu(node: Any, resource: str) -> NodeGpu:
+    labels = node.metadata.labels or {}
+    capacity = node.status.capacity or {}
+    allocatable = node.status.allocatable or {}
+    ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+    return NodeGpu(
+        node=node.metadata.name,
+        pool=labels.get("agentpool", ""),
+        vm_size=labels.get("node.kubernetes.io/instance-type", ""),
+        ready=ready,
+        capacity=int(capacity.get(resource, 0)),
+        allocatable=int(allocatable.get(resource, 0)),
+        directx={k: v for k, v in capacity.items() if "directx" in k},
+    )
+
+
+def wait_for_gpus(lab: Lab, pool: str) -> list[NodeGpu]:
+    """Wait until every node of ``pool`` is Ready and advertises at least one allocatable GPU."""
+
+    def schedulable() -> tuple[bool, str]:
+        rows = [row for row in gpu_nodes(lab) if row.pool == pool]
+        with_gpu = sum(1 for row in rows if row.ready and row.allocatable > 0)
+        return bool(rows) and with_gpu == len(rows), f"{with_gpu}/{len(rows)} nodes with a GPU"
+
+    wait_for(schedulable, what=f"GPUs on pool {pool}", **lab.wait_options())
+    return [row for row in gpu_nodes(lab) if row.pool == pool]
+
+
+def capacity_table(rows: list[NodeGpu], resource: str) -> str:
+    """The rows as a fixed-width text table, one line per node."""
+    header = ("NODE", "POOL", "VM SIZE", "READY", f"{resource} CAPACITY", "ALLOCATABLE")
+    lines = [header] + [(r.node, r.pool, r.vm_size, str(r.ready), str(r.capacity), str(r.allocatable)) for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)

@@ -1,0 +1,117 @@
+"""The :class:`Lab`: one object, built from the parameters, holding the backend, its clients and a kubeconfig.
+
+Example:
+    >>> from labkit import Lab, load_params
+    >>> lab = Lab(load_params())                 # doctest: +SKIP  (starts the simulator if needed)
+    >>> lab.cluster_version()                    # doctest: +SKIP
+    (1, 33)
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from labkit import catalog
+from labkit.backend import GA_API_VERSION, PREVIEW_API_VERSION, Backend, connect
+from labkit.failures import reported
+from labkit.params import LabParams
+from labkit.sim.certs import write_private
+
+
+class Lab:
+    """The lab's connection to one backend. The same code serves the simulator and Azure."""
+
+    def __init__(self, params: LabParams):
+        self.params = params
+        self.backend: Backend = connect(params)
+
+    def __repr__(self) -> str:
+        p = self.params
+        return f"Lab(backend={p.backend!r}, cluster={p.resource_group}/{p.cluster_name}, endpoint={self.backend.arm_endpoint})"
+
+    # --- Azure clients ----------------------------------------------------------------------------
+
+    @cached_property
+    def aks(self) -> Any:
+        """ContainerServiceClient on the GA api-version."""
+        return self._container_service(GA_API_VERSION)
+
+    @cached_property
+    def aks_preview(self) -> Any:
+        """ContainerServiceClient on the preview api-version, the only one that knows ``driverType``."""
+        return self._container_service(PREVIEW_API_VERSION)
+
+    def _container_service(self, api_version: str) -> Any:
+        from azure.mgmt.containerservice import ContainerServiceClient
+
+        b = self.backend
+        return ContainerServiceClient(b.credential, b.subscription_id, api_version=api_version, **b.client_options())
+
+    @cached_property
+    def features(self) -> Any:
+        from azure.mgmt.resource.features import FeatureClient
+
+        b = self.backend
+        return FeatureClient(b.credential, b.subscription_id, **b.client_options())
+
+    @cached_property
+    def resources(self) -> Any:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        b = self.backend
+        return ResourceManagementClient(b.credential, b.subscription_id, **b.client_options())
+
+    def cluster(self) -> Any:
+        """The managed cluster the lab works on."""
+        with reported(f"reading cluster {self.params.cluster_name}"):
+            return self.aks.managed_clusters.get(self.params.resource_group, self.params.cluster_name)
+
+    def cluster_version(self) -> catalog.Version:
+        cluster = self.cluster()
+        version = cluster.properties.current_kubernetes_version or cluster.properties.kubernetes_version
+        return catalog.parse_version(version)
+
+    # --- Kubernetes ----------------------------------------------------------------------------------
+
+    @cached_property
+    def kubeconfig_path(self) -> Path:
+        """The cluster-user kubeconfig, fetched the AKS way and written 0600 outside the repository."""
+        p = self.params
+        with reported("fetching cluster credentials"):
+            result = self.aks.managed_clusters.list_cluster_user_credentials(p.resource_group, p.cluster_name)
+        directory = self.backend.kubeconfig_dir
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / f"{self.backend.subscription_id[:8]}-{p.resource_group}-{p.cluster_name}.yaml"
+        write_private(path, result.kubeconfigs[0].value)
+        return path
+
+    @cached_property
+    def kube(self) -> Any:
+        """A ``kubernetes`` ApiClient for the cluster."""
+        from kubernetes import config
+
+        return config.new_client_from_config(config_file=str(self.kubeconfig_path))
+
+    @cached_property
+    def core(self) -> Any:
+        from kubernetes import client
+
+        return client.CoreV1Api(self.kube)
+
+    @cached_property
+    def apps(self) -> Any:
+        from kubernetes import client
+
+        return client.AppsV1Api(self.kube)
+
+    @cached_property
+    def batch(self) -> Any:
+        from kubernetes import client
+
+        return client.BatchV1Api(self.kube)
+
+    def wait_options(self) -> dict[str, float]:
+        """Keyword arguments for :func:`labkit.waiting.wait_for`."""
+        return {"timeout_minutes": self.params.timeout_minutes, "poll_seconds": self.backend.poll_seconds}

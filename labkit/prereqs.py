@@ -1,0 +1,114 @@
+"""Lesson 00: tools and versions, the cluster, the chosen size, and the plan of what the lab creates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from importlib import metadata
+from typing import Optional
+
+from packaging.version import InvalidVersion, Version
+
+from labkit import catalog, pools
+from labkit.lab import Lab
+
+#: Minimum versions: the SDKs this kit is written against, and the doc's CLI minimums.
+SDK_MINIMUMS = {
+    "azure-mgmt-containerservice": "41.0.0",
+    "azure-mgmt-resource": "26.0.0",
+    "azure-mgmt-resource-features": "1.0.0",
+    "azure-identity": "1.19.0",
+    "kubernetes": "37.0.0",
+}
+AZ_CLI_MINIMUM = "2.72.2"
+AKS_PREVIEW_MINIMUM = "18.0.0b2"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One prerequisite: what, what was found, and whether it is fine (None: optional, informational)."""
+
+    name: str
+    found: str
+    ok: Optional[bool]
+    note: str = ""
+
+    def __str__(self) -> str:
+        mark = {True: "ok  ", False: "FAIL", None: "info"}[self.ok]
+        return f"[{mark}] {self.name}: {self.found}" + (f" ({self.note})" if self.note else "")
+
+
+def tool_checks() -> list[Check]:
+    """Python, the SDK packages, and (when installed) the az CLI with aks-preview and kubectl."""
+    checks = [Check("python", sys.version.split()[0], sys.version_info >= (3, 10), "3.10 to 3.13")]
+    for package, minimum in SDK_MINIMUMS.items():
+        found = metadata.version(package)
+        checks.append(Check(package, found, _at_least(found, minimum), f"needs {minimum} or later"))
+    checks += _az_checks()
+    kubectl = shutil.which("kubectl")
+    checks.append(Check("kubectl", kubectl or "not installed", None, "optional: to follow along by hand"))
+    return checks
+
+
+def _az_checks() -> list[Check]:
+    if shutil.which("az") is None:
+        return [Check("az CLI", "not installed", None, "optional: labkit uses the SDKs; the doc's commands need it")]
+    try:
+        versions = json.loads(subprocess.run(["az", "version", "-o", "json"], capture_output=True, text=True, timeout=60).stdout)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return [Check("az CLI", "installed, but `az version` did not answer", False)]
+    cli = versions.get("azure-cli", "0")
+    checks = [Check("az CLI", cli, _at_least(cli, AZ_CLI_MINIMUM), f"--gpu-driver needs {AZ_CLI_MINIMUM} or later")]
+    preview = versions.get("extensions", {}).get("aks-preview")
+    if preview:
+        checks.append(Check("aks-preview", preview, _at_least(preview, AKS_PREVIEW_MINIMUM), f"needs {AKS_PREVIEW_MINIMUM} or later"))
+    return checks
+
+
+def _at_least(found: str, minimum: str) -> bool:
+    try:
+        return Version(found) >= Version(minimum)
+    except InvalidVersion:
+        return False
+
+
+def cluster_checks(lab: Lab) -> list[Check]:
+    """The cluster exists and runs a Kubernetes version that takes Windows GPU pools; the size is current."""
+    cluster = lab.cluster()
+    version_text = cluster.properties.current_kubernetes_version or cluster.properties.kubernetes_version
+    version = catalog.parse_version(version_text)
+    low = catalog.MIN_WINDOWS_GPU_VERSION
+    size = catalog.gpu_size(lab.params.vm_size)
+    return [
+        Check("cluster", f"{lab.params.resource_group}/{lab.params.cluster_name}", cluster.properties.provisioning_state == "Succeeded",
+              f"provisioning state {cluster.properties.provisioning_state}"),
+        Check("Kubernetes version", version_text, version >= low, f"Windows GPU pools need {low[0]}.{low[1]} or later"),
+        Check("VM size", lab.params.vm_size, size is not None and not size.retired(date.today()), _size_note(size)),
+        Check("os-sku", lab.params.os_sku or f"{catalog.default_os_sku(version)} (AKS default)", True),
+    ]
+
+
+def _size_note(size: Optional[catalog.GpuSize]) -> str:
+    if size is None:
+        return "not in labkit's catalog"
+    gpus = f"{size.gpus} x {size.family.vendor} {size.family.gpu_model}"
+    return f"{gpus}, {size.vcpus} vCPUs, {size.memory_gib} GiB; default driver {size.default_driver_type}"
+
+
+def plan(lab: Lab) -> list[str]:
+    """What the lab will create, in order, so nothing comes as a surprise on the bill."""
+    p = lab.params
+    size = catalog.gpu_size(p.vm_size)
+    vm = f"{p.node_count} x {p.vm_size}" + (f" ({size.gpus} {size.family.gpu_model} GPU each)" if size else "")
+    return [
+        f"01: feature Microsoft.ContainerService/WindowsGPUPreview registered in subscription {p.subscription_id or 'of the backend'}",
+        f"02: Windows pool {p.pool_name}: {vm}, driver installed ({p.driver_type_for_pool()}), tag {pools.LAB_TAG}",
+        f"03: Windows pool {p.manual_pool_name}: {vm}, driver skipped, tag {pools.LAB_TAG}",
+        f"03: namespace {p.plugin_namespace} and DaemonSet nvidia-device-plugin-daemonset (DirectX device plugin)",
+        f"04: Job windows-gpu-workload asking for 1 {p.gpu_resource_name}",
+        "05: everything above removed (pools, Job, DaemonSet, namespace); the preview feature stays registered",
+    ]
