@@ -26,7 +26,7 @@ jupyter: setup
 
 # Re-executes the lessons on the simulator and commits-ready outputs into notebooks/.
 notebooks: setup
-	$(BIN)/python -m labkit.notebooks
+	$(BIN)/python tools/regenerate_notebooks.py
 
 bench: setup
 	$(BIN)/python bench/sim_bench.py

@@ -1,9 +1,11 @@
 """labkit: a notebook lab kit for GPU workloads on Windows node pools in AKS, with a local simulator."""
 
 from labkit.errors import LabConfigError, LabError, MissingPrerequisite, OperationError, WaitTimeout
-from labkit.params import LabParams, load_params
+from labkit.lab import Lab
+from labkit.params import LabParams, load_params, params_from
 
 __all__ = [
+    "Lab",
     "LabConfigError",
     "LabError",
     "LabParams",
@@ -11,4 +13,5 @@ __all__ = [
     "OperationError",
     "WaitTimeout",
     "load_params",
+    "params_from",
 ]

@@ -66,3 +66,34 @@ def kubeconfig(state_dir: Optional[Path]) -> None:
         click.echo(service.write_kubeconfig(state_dir))
     except service.SimServiceError as error:
         raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@click.option("--backend", type=click.Choice(["sim", "azure"]), default=None, help="Where to run (default: sim).")
+@click.option("-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="A lesson parameter; repeatable.")
+@click.option("--params-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML file of parameters.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Where executed notebooks go (default runs/<timestamp>).")
+@click.option("--keep", is_flag=True, help="Do not run the clean-up lesson after a failure.")
+def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], out_dir: Optional[Path], keep: bool) -> None:
+    """Run the lessons in order with papermill; exits non-zero when a lesson fails."""
+    import yaml
+
+    from labkit.errors import LabConfigError
+    from labkit.runner import default_out_dir, run_lab
+
+    values = dict(yaml.safe_load(params_file.read_text()) or {}) if params_file else {}
+    for item in parameters:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-p")
+        values[name.strip()] = value
+    if backend:
+        values["backend"] = backend
+    out_dir = out_dir or default_out_dir()
+    try:
+        summary = run_lab(values, out_dir=out_dir, keep=keep, say=click.echo)
+    except LabConfigError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{summary['status']}: executed notebooks, summary.json and report.md in {out_dir}")
+    if summary["status"] != "passed":
+        raise SystemExit(1)

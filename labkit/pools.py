@@ -37,11 +37,11 @@ def pool_body(lab: Lab, *, manual: bool) -> dict[str, Any]:
 
 
 def get_pool(lab: Lab, name: str) -> Optional[Any]:
-    """The pool, or None when it does not exist."""
+    """The pool, or None when it does not exist (read with the preview api-version, which shows driverType)."""
     p = lab.params
     try:
         with reported(f"reading pool {name}"):
-            return lab.aks.agent_pools.get(p.resource_group, p.cluster_name, name)
+            return lab.aks_preview.agent_pools.get(p.resource_group, p.cluster_name, name)
     except OperationError as error:
         if error.code in ("NotFound", "ResourceNotFound"):
             return None
@@ -127,3 +127,13 @@ def delete_pools(lab: Lab, names: list[str]) -> list[str]:
     if present:
         wait_for(gone, what=f"deleting pools {', '.join(present)}", **lab.wait_options())
     return present
+
+
+def describe_pool(pool: Any) -> str:
+    """One line a learner reads: size, OS, driver and state."""
+    props = pool.properties
+    gpu = dict(props.gpu_profile or {})
+    driver = gpu.get("driver", "Install") + (f" ({gpu['driverType']})" if gpu.get("driverType") else "")
+    text = lambda value: getattr(value, "value", value)  # noqa: E731  SDK enums print as OSType.WINDOWS otherwise
+    return (f"{pool.name}: {props.count} x {props.vm_size}, {text(props.os_type)} {text(props.os_sku)}, "
+            f"driver {driver}, {text(props.provisioning_state)}, tags {props.tags}")

@@ -87,9 +87,15 @@ def cluster_checks(lab: Lab) -> list[Check]:
         Check("cluster", f"{lab.params.resource_group}/{lab.params.cluster_name}", cluster.properties.provisioning_state == "Succeeded",
               f"provisioning state {cluster.properties.provisioning_state}"),
         Check("Kubernetes version", version_text, version >= low, f"Windows GPU pools need {low[0]}.{low[1]} or later"),
-        Check("VM size", lab.params.vm_size, size is not None and not size.retired(date.today()), _size_note(size)),
+        _size_check(lab.params.vm_size, size, judged=lab.params.local_checks),
         Check("os-sku", lab.params.os_sku or f"{catalog.default_os_sku(version)} (AKS default)", True),
     ]
+
+
+def _size_check(name: str, size: Optional[catalog.GpuSize], *, judged: bool) -> Check:
+    if not judged:
+        return Check("VM size", name, None, "local_checks is off: the service will judge it")
+    return Check("VM size", name, size is not None and not size.retired(date.today()), _size_note(size))
 
 
 def _size_note(size: Optional[catalog.GpuSize]) -> str:

@@ -2,7 +2,8 @@
 
 The service detaches fully (new session, stdio to ``sim.log`` in the state directory) so that it
 never holds a terminal or a CI pipe open. Its state directory is ``$LABKIT_STATE_DIR`` or
-``~/.cache/labkit/sim``.
+``~/.cache/labkit/sim``; ``$LABKIT_SIM_TIME_SCALE`` sets the clock of a new server (real seconds per
+Azure second, default 1/300).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = Non
     command = [sys.executable, "-m", "labkit.sim.server", "--state-dir", str(state_dir)]
     if port_file.exists():
         command += ["--port", port_file.read_text().strip()]
-    if time_scale is not None:
+    time_scale = time_scale or os.environ.get("LABKIT_SIM_TIME_SCALE")
+    if time_scale:
         command += ["--time-scale", str(time_scale)]
     with open(state_dir / "sim.log", "ab") as log:
         process = subprocess.Popen(
@@ -140,8 +142,18 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    try:  # a zombie child of ours is gone for our purposes
+    return not _exited(pid)
+
+
+def _exited(pid: int) -> bool:
+    """Whether ``pid`` is a zombie: it has exited, but nobody has reaped it yet.
+
+    A server started by ``labkit sim start`` outlives that command, so its parent becomes the
+    machine's init, which in containers may reap late or never; signal 0 still reaches a zombie.
+    """
+    try:
         waited, _ = os.waitpid(pid, os.WNOHANG)
-        return waited == 0
+        return waited != 0
     except ChildProcessError:
-        return True
+        pass
+    return False

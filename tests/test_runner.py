@@ -1,0 +1,94 @@
+"""`labkit run`: the whole lab through papermill on the simulator, a failing run, and no secret in any output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labkit.runner import LESSONS
+from labkit.sim import service
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory):
+    """A simulator state directory for this module; the simulator the lessons start is stopped at the end."""
+    directory = tmp_path_factory.mktemp("run-sim")
+    yield directory
+    service.stop(directory)
+
+
+def labkit_run(state_dir: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LABKIT_STATE_DIR": str(state_dir), "LABKIT_SIM_TIME_SCALE": "0.0005"}
+    return subprocess.run(
+        [sys.executable, "-m", "labkit", "run", "--out", str(out), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def good_run(state_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "good"
+    return labkit_run(state_dir, out), out
+
+
+@pytest.fixture(scope="module")
+def failed_run(state_dir, good_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "failed"
+    return labkit_run(state_dir, out, "-p", "vm_size=Standard_NC6s_v3", "-p", "local_checks=False", "-p", "pool_name=gpuold"), out
+
+
+def summary(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def test_whole_lab_passes_and_leaves_nothing(good_run):
+    result, out = good_run
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = summary(out)
+    assert data["status"] == "passed"
+    assert [(lesson["name"], lesson["status"]) for lesson in data["lessons"]] == [(name, "passed") for name in LESSONS]
+    assert all(lesson["duration_seconds"] > 0 for lesson in data["lessons"])
+    assert {row["pool"] for row in data["gpu_capacity"] if row["allocatable"] >= 1} == {"gpunp", "gpudx"}
+    assert data["left_after_cleanup"] == []
+    assert all((out / f"{name}.ipynb").exists() for name in LESSONS)
+    assert "# labkit run: PASSED" in (out / "report.md").read_text()
+    assert "[6/6] 05_cleanup: passed" in result.stdout
+
+
+def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(failed_run):
+    result, out = failed_run
+    assert result.returncode != 0
+    statuses = {lesson["name"]: lesson for lesson in summary(out)["lessons"]}
+    assert statuses["02_gpu_pool_auto_driver"]["status"] == "failed"
+    assert "VMSizeRetired" in statuses["02_gpu_pool_auto_driver"]["error"]
+    assert statuses["03_gpu_pool_manual_driver"]["status"] == statuses["04_verify_gpu_capacity"]["status"] == "skipped"
+    assert statuses["05_cleanup"]["status"] == "passed"
+    assert summary(out)["left_after_cleanup"] == []
+    assert (out / "02_gpu_pool_auto_driver.ipynb").exists()
+    assert "VMSizeRetired" in (out / "report.md").read_text()
+
+
+def test_bad_parameter_stops_before_any_lesson(state_dir, tmp_path):
+    result = labkit_run(state_dir, tmp_path / "bad", "-p", "pool_name=gpupool1")
+    assert result.returncode != 0
+    assert "pool_name 'gpupool1' is 8 characters" in result.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_no_secret_in_any_output(state_dir, good_run, failed_run):
+    token = (state_dir / "token").read_text().strip()
+    kubeconfig_lines = [line.strip() for line in service.write_kubeconfig(state_dir).read_text().splitlines() if len(line.strip()) > 40]
+    forbidden = [token, "PRIVATE KEY", "certificate-authority-data", "client-key-data", *kubeconfig_lines]
+    outputs = [p for _, out in (good_run, failed_run) for p in out.rglob("*") if p.is_file()] + [state_dir / "sim.log"]
+    assert len(outputs) > 12
+    for path in outputs:
+        text = path.read_text(errors="replace")
+        leaked = [secret[:12] for secret in forbidden if secret in text]
+        assert not leaked, f"{path.name} contains {leaked}"

@@ -1,0 +1,40 @@
+"""Re-execute the lessons in order on a fresh simulator and save their outputs in notebooks/ (`make notebooks`).
+
+The committed outputs are what a reader sees and what nbval compares (with tests/nbval_sanitize.cfg).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from labkit.runner import LESSONS  # noqa: E402
+from labkit.sim import service  # noqa: E402
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="labkit-notebooks-") as state_dir:
+        os.environ.update(LABKIT_STATE_DIR=state_dir, LABKIT_PROGRESS="off")
+        try:
+            for lesson in LESSONS:
+                path = ROOT / "notebooks" / f"{lesson}.ipynb"
+                notebook = nbformat.read(path, as_version=4)
+                NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
+                for cell in notebook.cells:
+                    cell.metadata.pop("execution", None)
+                nbformat.write(notebook, path)
+                print(f"{lesson}: executed and saved")
+        finally:
+            service.stop(Path(state_dir))
+
+
+if __name__ == "__main__":
+    main()
