@@ -28,10 +28,13 @@ def sim() -> None:
 
 @sim.command()
 @_STATE_DIR
-@click.option("--time-scale", type=float, default=None, help="Real seconds per Azure second (default 1/300).")
+@click.option("--time-scale", type=float, default=None, help="Real seconds per Azure second (default 1/600).")
 def start(state_dir: Optional[Path], time_scale: Optional[float]) -> None:
     """Start the simulator in the background (does nothing if it already runs)."""
-    info = service.start(state_dir, time_scale=time_scale)
+    try:
+        info = service.start(state_dir, time_scale=time_scale)
+    except service.SimServiceError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"simulator running at {info['arm_endpoint']} (pid {info['pid']}); state in {info['state_dir']}")
 
 

@@ -17,7 +17,7 @@ from labkit import catalog
 from labkit.backend import GA_API_VERSION, PREVIEW_API_VERSION, Backend, connect
 from labkit.failures import reported
 from labkit.params import LabParams
-from labkit.sim.certs import write_private
+from labkit.files import write_private
 
 
 class Lab:

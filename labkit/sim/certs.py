@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from labkit.files import write_private
 
 
 def ensure_certificates(state_dir: Path) -> tuple[Path, Path, Path]:
@@ -22,14 +23,6 @@ def ensure_certificates(state_dir: Path) -> tuple[Path, Path, Path]:
         cert_file.write_bytes(cert_pem)
         write_private(key_file, key_pem)
     return ca_file, cert_file, key_file
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read (created 0600, never world-readable in between)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
 
 
 def _mint() -> tuple[bytes, bytes, bytes]:

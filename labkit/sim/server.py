@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from aiohttp import web
 
+from labkit.files import private_dir
 from labkit.sim import arm, controllers, kube
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.world import SimConfig, World
@@ -75,12 +76,6 @@ def ssl_context(state_dir: Path) -> ssl.SSLContext:
     return context
 
 
-def prepare_state_dir(state_dir: Path) -> Path:
-    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(state_dir, 0o700)
-    return state_dir
-
-
 class SimServer:
     """A simulator server on 127.0.0.1, in the current process (foreground) or a thread (tests).
 
@@ -92,7 +87,7 @@ class SimServer:
     """
 
     def __init__(self, state_dir: Path, *, port: int = 0, **config: Any):
-        self.state_dir = prepare_state_dir(Path(state_dir))
+        self.state_dir = private_dir(Path(state_dir))
         self.config = SimConfig.load_or_create(self.state_dir, **config)
         self.world = World(self.state_dir, self.config)
         self.requested_port = port

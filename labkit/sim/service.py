@@ -3,7 +3,7 @@
 The service detaches fully (new session, stdio to ``sim.log`` in the state directory) so that it
 never holds a terminal or a CI pipe open. Its state directory is ``$LABKIT_STATE_DIR`` or
 ``~/.cache/labkit/sim``; ``$LABKIT_SIM_TIME_SCALE`` sets the clock of a new server (real seconds per
-Azure second, default 1/300).
+Azure second, default 1/600).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from labkit.sim.certs import write_private
-from labkit.sim.server import prepare_state_dir
+from labkit.files import private_dir, write_private
 from labkit.sim.world import SimConfig, kubeconfig_yaml, read_token
 
 
@@ -64,7 +63,7 @@ def status(state_dir: Optional[Path] = None) -> dict[str, Any]:
 
 def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = None, timeout: float = 20.0) -> dict[str, Any]:
     """Start the simulator in the background unless it already runs; returns its status."""
-    state_dir = prepare_state_dir(Path(state_dir or default_state_dir()))
+    state_dir = private_dir(Path(state_dir or default_state_dir()))
     if _server_info(state_dir):
         return status(state_dir)
     (state_dir / "server.json").unlink(missing_ok=True)
@@ -156,4 +155,7 @@ def _exited(pid: int) -> bool:
         return waited != 0
     except ChildProcessError:
         pass
-    return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):  # no /proc (macOS): only our own children can be told apart
+        return False

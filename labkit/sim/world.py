@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from labkit.sim.certs import write_private
+from labkit.files import write_private
 from labkit.sim.store import Store
 
 #: How long Azure and Kubernetes take, in the real world's seconds; the clock compresses them.
@@ -25,8 +25,8 @@ DURATIONS = {
     "namespace_delete": 10.0,
 }
 
-#: The real seconds one Azure second takes by default: five Azure minutes pass in one second.
-DEFAULT_TIME_SCALE = 1 / 300
+#: The real seconds one Azure second takes by default: ten Azure minutes pass in one second.
+DEFAULT_TIME_SCALE = 1 / 600
 
 
 @dataclass
