@@ -22,6 +22,7 @@ from aiohttp import web
 from labkit.files import private_dir
 from labkit.sim import arm, controllers, kube
 from labkit.sim.certs import ensure_certificates
+from labkit.sim.service import process_start
 from labkit.sim.world import SimConfig, World
 
 log = logging.getLogger("labkit.sim")
@@ -114,6 +115,7 @@ class SimServer:
     def _write_server_file(self) -> None:
         info = {
             "pid": os.getpid(),
+            "process_start": process_start(os.getpid()),
             "port": self.port,
             "url": self.url,
             "subscription_id": self.config.subscription_id,

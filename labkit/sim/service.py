@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -69,7 +70,7 @@ def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = Non
     (state_dir / "server.json").unlink(missing_ok=True)
     port_file = state_dir / "port"
     command = [sys.executable, "-m", "labkit.sim.server", "--state-dir", str(state_dir)]
-    if port_file.exists():
+    if port_file.exists() and _port_free(int(port_file.read_text())):
         command += ["--port", port_file.read_text().strip()]
     time_scale = time_scale or os.environ.get("LABKIT_SIM_TIME_SCALE")
     if time_scale:
@@ -126,7 +127,28 @@ def _server_info(state_dir: Path) -> Optional[dict[str, Any]]:
         info = json.loads((state_dir / "server.json").read_text())
     except (OSError, ValueError):
         return None
-    return info if _alive(info.get("pid", -1)) else None
+    pid = info.get("pid", -1)
+    # pid plus start time: a stale server.json whose pid was reused must never name another process.
+    return info if _alive(pid) and info.get("process_start") == process_start(pid) else None
+
+
+def process_start(pid: int) -> Optional[str]:
+    """When the process started (clock ticks since boot, from /proc); None where there is no /proc."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _port_free(port: int) -> bool:
+    """Whether the simulator can have its previous port back (another program may have taken it)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no obstacle
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _saved_config(state_dir: Path) -> dict[str, Any]:

@@ -1,0 +1,347 @@
+"""``labkit sim start|stop|status|kubeconfig``: the simulator as a detached, private, persistent service.
+
+Every simulator here is started by the real ``labkit`` command in its own process, with its own
+temporary state directory, and stopped by a fixture finalizer even when a test fails.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import kubernetes
+import pytest
+import requests
+from azure.mgmt.containerservice import ContainerServiceClient
+from click.testing import CliRunner
+
+from labkit.cli import main
+from labkit.sim import service
+from labkit.sim.client import StaticTokenCredential
+
+#: Real seconds per Azure second: a pool provisions in about 0.13 s.
+TIME_SCALE = "0.0003"
+LINUX_POOL = {"properties": {"vmSize": "Standard_D4ds_v5", "osType": "Linux", "count": 1}}
+LRO_TIMEOUT = 10
+#: The state of a listening socket in /proc/net/tcp and /proc/net/tcp6.
+TCP_LISTEN = "0A"
+NEEDS_PROC = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="looks at processes through /proc")
+
+#: Another process using the SDK: reads the pool named by argv[1], creates the one named by argv[2].
+OTHER_PROCESS = """
+import json, sys
+from pathlib import Path
+from azure.mgmt.containerservice import ContainerServiceClient
+from labkit.sim import service
+from labkit.sim.client import StaticTokenCredential
+
+info = service.status()
+aks = ContainerServiceClient(
+    StaticTokenCredential(Path(info["token_file"]).read_text().strip()), info["subscription_id"],
+    base_url=info["arm_endpoint"], connection_verify=info["ca_file"], polling_interval=0.01)
+names = info["resource_group"], info["cluster_name"]
+seen = aks.agent_pools.get(*names, sys.argv[1]).properties.count
+body = {"properties": {"vmSize": "Standard_D4ds_v5", "osType": "Linux", "count": 2}}
+aks.agent_pools.begin_create_or_update(*names, sys.argv[2], body).result(timeout=10)
+print(json.dumps({"seen_count": seen}))
+"""
+
+
+def sim_env(state_dir: Path) -> dict[str, str]:
+    return {**os.environ, "LABKIT_STATE_DIR": str(state_dir), "LABKIT_SIM_TIME_SCALE": TIME_SCALE}
+
+
+def run_in_own_process(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``python ...args`` with the simulator's environment, capturing its output through pipes.
+
+    The timeout is what catches a daemon that keeps the pipes open: ``run`` waits for their end.
+    """
+    return subprocess.run(
+        [sys.executable, *args], env=sim_env(state_dir), capture_output=True, text=True, timeout=20,
+    )
+
+
+def labkit_process(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real ``labkit`` command, as its own process."""
+    return run_in_own_process(state_dir, "-m", "labkit", *args)
+
+
+def labkit_in_process(state_dir: Path, *args: str):
+    """The ``labkit`` command through click's runner, for checking what it prints."""
+    return CliRunner().invoke(main, list(args), env=sim_env(state_dir))
+
+
+def start_with_cli(state_dir: Path) -> dict:
+    """``labkit sim start`` in its own process; returns the simulator's status."""
+    started = labkit_process(state_dir, "sim", "start")
+    assert started.returncode == 0, started.stderr
+    return service.status(state_dir)
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """One simulator for the tests that only look at it; stopped when the module ends."""
+    state_dir = tmp_path_factory.mktemp("shared") / "state"
+    try:
+        yield start_with_cli(state_dir)
+    finally:
+        service.stop(state_dir)
+
+
+@pytest.fixture
+def state_dir(tmp_path):
+    """A state directory of the test's own; whatever simulator runs there is stopped afterwards."""
+    path = tmp_path / "state"
+    try:
+        yield path
+    finally:
+        service.stop(path)
+
+
+@pytest.fixture
+def unreaped_zombie():
+    """The pid of a process that has exited but that its parent never reaps, as under a lax init."""
+    parent = subprocess.Popen(["sh", "-c", "sleep 0 & echo $!; exec sleep 30"], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline())
+        wait_until(lambda: process_state(pid) == "Z")
+        yield pid
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+
+
+def wait_until(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"condition not met within {timeout} s"
+        time.sleep(0.01)
+
+
+def process_state(pid: int) -> str:
+    """R, S, Z...: the state letter that follows the command name in /proc/<pid>/stat."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def arm_client(cls, info: dict):
+    """An Azure SDK client pointed at the simulator with nothing but what ``status`` says."""
+    return cls(
+        StaticTokenCredential(Path(info["token_file"]).read_text().strip()), info["subscription_id"],
+        base_url=info["arm_endpoint"], connection_verify=info["ca_file"], polling_interval=0.01,
+    )
+
+
+def core_api(kubeconfig: Path) -> kubernetes.client.CoreV1Api:
+    configuration = kubernetes.client.Configuration()
+    kubernetes.config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+    return kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(configuration))
+
+
+def namespaces(api: kubernetes.client.CoreV1Api) -> list[str]:
+    return [namespace.metadata.name for namespace in api.list_namespace().items]
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def fd_target(pid: int, fd: str) -> str:
+    return os.readlink(f"/proc/{pid}/fd/{fd}")
+
+
+def socket_inodes(pid: int) -> set[str]:
+    targets = [fd_target(pid, fd) for fd in os.listdir(f"/proc/{pid}/fd")]
+    return {target[len("socket:["):-1] for target in targets if target.startswith("socket:[")}
+
+
+def listening_addresses(pid: int) -> list[tuple[str, int]]:
+    """(host, port) of every TCP socket ``pid`` listens on, from /proc/net/tcp and tcp6."""
+    inodes = socket_inodes(pid)
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == TCP_LISTEN and fields[9] in inodes:
+                found.append(decode_address(fields[1]))
+    return found
+
+
+def decode_address(text: str) -> tuple[str, int]:
+    """``0100007F:1F90`` -> ``("127.0.0.1", 8080)``: the kernel prints each 32-bit word in host order."""
+    host, port = text.split(":")
+    words = [bytes.fromhex(host[i:i + 8])[::-1] for i in range(0, len(host), 8)]
+    return str(ipaddress.ip_address(b"".join(words))), int(port, 16)
+
+
+def test_start_again_keeps_the_running_server(running):
+    again = labkit_process(Path(running["state_dir"]), "sim", "start")
+    assert again.returncode == 0 and f"pid {running['pid']}" in again.stdout
+    assert service.status(running["state_dir"])["pid"] == running["pid"]
+
+
+def test_status_json_says_how_to_reach_the_simulator(running):
+    result = labkit_in_process(Path(running["state_dir"]), "sim", "status", "--json")
+    info = json.loads(result.stdout)
+    assert result.exit_code == 0 and info["running"] is True and info["pid"] == running["pid"]
+    assert info["arm_endpoint"].startswith("https://127.0.0.1:")
+    assert (info["resource_group"], info["cluster_name"]) == ("myResourceGroup", "myAKSCluster")
+    assert len(info["subscription_id"]) == 36
+    for key in ("ca_file", "token_file", "kubeconfig"):
+        assert Path(info[key]).is_file(), key
+
+
+def test_status_text_lists_the_endpoint_while_running(running):
+    result = labkit_in_process(Path(running["state_dir"]), "sim", "status")
+    assert result.exit_code == 0 and running["arm_endpoint"] in result.stdout
+
+
+def test_status_when_stopped_exits_3_and_says_how_to_start(tmp_path):
+    result = labkit_in_process(tmp_path, "sim", "status")
+    assert result.exit_code == 3 and "labkit sim start" in result.stdout
+    as_json = labkit_in_process(tmp_path, "sim", "status", "--json")
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)["running"] is False
+
+
+def test_kubeconfig_is_private_and_works_with_the_kubernetes_client(running):
+    result = labkit_in_process(Path(running["state_dir"]), "sim", "kubeconfig")
+    path = Path(result.stdout.strip())
+    assert result.exit_code == 0 and mode(path) == 0o600
+    assert "kube-system" in namespaces(core_api(path))
+
+
+def test_kubeconfig_when_stopped_is_an_error(tmp_path):
+    result = labkit_in_process(tmp_path, "sim", "kubeconfig")
+    assert result.exit_code == 1 and "labkit sim start" in result.output
+
+
+def test_secrets_are_readable_only_by_their_owner(running):
+    state_dir = Path(running["state_dir"])
+    assert mode(state_dir) == 0o700
+    assert mode(running["token_file"]) == mode(state_dir / "server-key.pem") == 0o600
+
+
+@NEEDS_PROC
+def test_server_is_detached_into_its_own_session_with_output_in_sim_log(running):
+    pid = running["pid"]
+    assert os.getsid(pid) == pid != os.getsid(0)
+    assert fd_target(pid, "0") == os.devnull
+    assert fd_target(pid, "1") == fd_target(pid, "2") == str(Path(running["log_file"]).resolve())
+    assert not [fd for fd in os.listdir(f"/proc/{pid}/fd") if fd_target(pid, fd).startswith("pipe:")]
+    assert "listening on " + running["arm_endpoint"] in Path(running["log_file"]).read_text()
+
+
+ARM_PATH = "/subscriptions/{subscription_id}/resourceGroups/myResourceGroup?api-version=2021-04-01"
+KUBE_PATH = "/api/v1/nodes"
+PLANES = pytest.mark.parametrize("path", [ARM_PATH, KUBE_PATH], ids=["arm", "kubernetes"])
+
+
+@PLANES
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-the-token"}], ids=["no-token", "wrong-token"])
+def test_requests_without_the_token_are_refused(running, path, headers):
+    url = running["arm_endpoint"] + path.format(**running)
+    assert requests.get(url, headers=headers, verify=running["ca_file"], timeout=5).status_code == 401
+
+
+@PLANES
+def test_requests_with_the_token_are_answered(running, path):
+    url = running["arm_endpoint"] + path.format(**running)
+    headers = {"Authorization": "Bearer " + Path(running["token_file"]).read_text().strip()}
+    assert requests.get(url, headers=headers, verify=running["ca_file"], timeout=5).status_code == 200
+
+
+@NEEDS_PROC
+def test_server_listens_only_on_loopback(running):
+    addresses = listening_addresses(running["pid"])
+    port = int(running["arm_endpoint"].rsplit(":", 1)[1])
+    assert (("127.0.0.1", port) in addresses) and {host for host, _ in addresses} == {"127.0.0.1"}
+
+
+def test_plain_http_gets_no_answer(running):
+    url = running["arm_endpoint"].replace("https://", "http://") + KUBE_PATH
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=5)
+
+
+def test_pools_and_credentials_survive_a_restart(state_dir, tmp_path):
+    first = start_with_cli(state_dir)
+    names = first["resource_group"], first["cluster_name"]
+    pools = arm_client(ContainerServiceClient, first).agent_pools
+    created = pools.begin_create_or_update(*names, "keep", LINUX_POOL).result(timeout=LRO_TIMEOUT).as_dict()
+    old_kubeconfig = shutil.copy(first["kubeconfig"], tmp_path / "old-kubeconfig")
+    token, ca = Path(first["token_file"]).read_bytes(), Path(first["ca_file"]).read_bytes()
+
+    assert labkit_in_process(state_dir, "sim", "stop").stdout == "simulator stopped\n"
+    assert not service.status(state_dir)["running"]
+    second = start_with_cli(state_dir)
+
+    assert second["pid"] != first["pid"] and second["arm_endpoint"] == first["arm_endpoint"]
+    assert (Path(second["token_file"]).read_bytes(), Path(second["ca_file"]).read_bytes()) == (token, ca)
+    assert arm_client(ContainerServiceClient, second).agent_pools.get(*names, "keep").as_dict() == created
+    assert "default" in namespaces(core_api(old_kubeconfig))
+
+
+def test_two_processes_see_one_world(running):
+    names = running["resource_group"], running["cluster_name"]
+    pools = arm_client(ContainerServiceClient, running).agent_pools
+    pools.begin_create_or_update(*names, "fromtest", LINUX_POOL).result(timeout=LRO_TIMEOUT)
+
+    other = run_in_own_process(Path(running["state_dir"]), "-c", OTHER_PROCESS, "fromtest", "fromscript")
+
+    assert other.returncode == 0, other.stderr
+    assert json.loads(other.stdout) == {"seen_count": 1}
+    assert pools.get(*names, "fromscript").properties.count == 2
+
+
+def test_start_that_fails_points_at_the_log_without_a_traceback(state_dir):
+    (state_dir / "state.db").mkdir(parents=True)  # the server cannot open its database
+    result = labkit_process(state_dir, "sim", "start")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"see {state_dir / 'sim.log'}" in result.stderr
+    assert "unable to open database file" in (state_dir / "sim.log").read_text()
+
+
+@NEEDS_PROC
+def test_a_server_that_died_unreaped_counts_as_stopped(tmp_path, unreaped_zombie):
+    (tmp_path / "server.json").write_text(json.dumps({"pid": unreaped_zombie, "url": "https://127.0.0.1:1"}))
+    assert service.status(tmp_path)["running"] is False
+    assert service.stop(tmp_path) is False
+
+
+def test_stop_when_not_running_says_so_and_succeeds(tmp_path):
+    result = labkit_in_process(tmp_path, "sim", "stop")
+    assert (result.exit_code, result.stdout) == (0, "simulator was not running\n")
+
+
+@NEEDS_PROC
+def test_a_stale_server_file_never_names_another_process(tmp_path):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        stale = {"pid": bystander.pid, "process_start": "1", "url": "https://127.0.0.1:1"}  # the pid was reused
+        (tmp_path / "server.json").write_text(json.dumps(stale))
+        assert service.status(tmp_path)["running"] is False
+        assert service.stop(tmp_path) is False
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_a_saved_port_taken_by_another_program_is_given_up(state_dir):
+    import socket
+
+    state_dir.mkdir(parents=True)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        (state_dir / "port").write_text(str(taken))
+        info = start_with_cli(state_dir)
+    assert info["running"] and not info["arm_endpoint"].endswith(f":{taken}")
