@@ -15,14 +15,19 @@ forward on the compressed clock:
 
 from __future__ import annotations
 
+import copy
+import logging
 import secrets
 import zlib
 from typing import Any, Optional
 
 from labkit import catalog
-from labkit.sim import arm
+from labkit.sim import arm, defaults, resources
 from labkit.sim.store import NotFound, Obj, rfc3339
 from labkit.sim.world import World
+
+log = logging.getLogger("labkit.sim.controllers")
+_NAMESPACED_KINDS = [r.kind for r in resources.RESOURCES if r.namespaced]
 
 _DEVICE_PLUGIN_IMAGES = ("windows-gpu-device-plugin", "directx-device-plugin")
 _WINDOWS_IMAGE = {
@@ -50,16 +55,16 @@ class Controllers:
         self._since: dict[tuple[str, str], float] = {}
 
     def reconcile(self) -> None:
-        arm.advance(self.world)
-        self._sync_nodes()
-        self._finish_namespaces()
-        self._collect_garbage()
-        self._run_daemonsets()
-        self._run_jobs()
-        self._schedule_pods()
-        self._run_kubelets()
-        self._report_jobs()
-        self._report_daemonsets()
+        steps = (
+            lambda: arm.advance(self.world), self._sync_nodes, self._finish_namespaces, self._collect_garbage,
+            self._run_daemonsets, self._run_jobs, self._schedule_pods, self._run_kubelets,
+            self._report_jobs, self._report_daemonsets,
+        )
+        for step in steps:
+            try:
+                step()
+            except Exception:  # one odd object (say, a hand-made Node) must not turn every request into a 500
+                log.exception("controller step failed; the others go on")
 
     # --- timing ----------------------------------------------------------------------------------
 
@@ -83,10 +88,23 @@ class Controllers:
         for name, node in wanted.items():
             self._advertise_gpu(node, plugin_nodes)
             self._apply_node(node)
+            self._renew_lease(node)
         for node in list(self.store.iter("Node")):
+            name = node["metadata"]["name"]
             managed = "kubernetes.azure.com/agentpool" in node["metadata"].get("labels", {})
-            if managed and node["metadata"]["name"] not in wanted:
-                self.store.delete("Node", "", node["metadata"]["name"])
+            if managed and name not in wanted:
+                self.store.delete("Node", "", name)
+                self._delete_quietly("Lease", "kube-node-lease", name)
+
+    def _renew_lease(self, node: Obj) -> None:
+        """The kubelet's heartbeat lease, which ``kubectl describe node`` shows; renewed when readiness changes."""
+        name = node["metadata"]["name"]
+        if self.store.get("Lease", "kube-node-lease", name) is None and self.store.get("Namespace", "", "kube-node-lease"):
+            self.store.create({
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": name, "namespace": "kube-node-lease"},
+                "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": rfc3339().replace("Z", ".000000Z")},
+            })
 
     def _node_count(self, pool: Obj) -> int:
         props = pool["properties"]
@@ -235,7 +253,7 @@ class Controllers:
             if not ns["metadata"].get("deletionTimestamp"):
                 continue
             name = ns["metadata"]["name"]
-            for kind in ("Pod", "DaemonSet", "Job", "Event"):
+            for kind in _NAMESPACED_KINDS:
                 for obj in self.store.list(kind, name):
                     self.store.delete(kind, name, obj["metadata"]["name"])
             if self._elapsed(ns["metadata"]["uid"], "terminating", "namespace_delete"):
@@ -282,7 +300,8 @@ class Controllers:
 
     def _report_daemonsets(self) -> None:
         nodes = list(self.store.iter("Node"))
-        for ds in list(self.store.iter("DaemonSet")):
+        for stored in list(self.store.iter("DaemonSet")):
+            ds = self.store.get("DaemonSet", stored["metadata"]["namespace"], stored["metadata"]["name"])
             eligible = {n["metadata"]["name"] for n in nodes if _daemon_fits(ds["spec"]["template"]["spec"], n)}
             pods = [p for p in self._owned_pods(ds) if p["spec"].get("nodeName") in eligible]
             ready = sum(1 for p in pods if _pod_ready(p))
@@ -319,9 +338,10 @@ class Controllers:
             self._event(job, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component="job-controller")
 
     def _report_jobs(self) -> None:
-        for job in list(self.store.iter("Job")):
-            if _job_finished(job):
+        for stored in list(self.store.iter("Job")):
+            if _job_finished(stored):
                 continue
+            job = self.store.get("Job", stored["metadata"]["namespace"], stored["metadata"]["name"])
             pods = self._owned_pods(job)
             status = dict(job.get("status") or {})
             phases = [p["status"].get("phase") for p in pods]
@@ -361,9 +381,7 @@ class Controllers:
     def _pod_from_template(self, owner: Obj, kind: str, api_version: str, extra_labels: dict[str, str]) -> Obj:
         template = owner["spec"]["template"]
         name = owner["metadata"]["name"]
-        spec = {"restartPolicy": "Always", "dnsPolicy": "ClusterFirst", "schedulerName": "default-scheduler",
-                "terminationGracePeriodSeconds": 30, "serviceAccountName": "default", **template["spec"]}
-        return {
+        pod = {
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {
@@ -374,9 +392,9 @@ class Controllers:
                 "ownerReferences": [{"apiVersion": api_version, "kind": kind, "name": name, "uid": owner["metadata"]["uid"],
                                      "controller": True, "blockOwnerDeletion": True}],
             },
-            "spec": spec,
-            "status": {"phase": "Pending", "qosClass": "BestEffort"},
+            "spec": copy.deepcopy(template["spec"]),
         }
+        return defaults.apply(defaults.for_create(pod))  # what the apiserver's admission would add
 
     def _schedule_pods(self) -> None:
         pending = [p for p in self.store.iter("Pod") if not p["spec"].get("nodeName") and p.get("status", {}).get("phase", "Pending") == "Pending"]
@@ -448,7 +466,7 @@ class Controllers:
     def _start_pod(self, pod: Obj, node: Obj) -> None:
         pod = self.store.get("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
         now = rfc3339()
-        node_ip = node["status"]["addresses"][0]["address"]
+        node_ip = next((a["address"] for a in node["status"].get("addresses", []) if a.get("type") == "InternalIP"), self._node_ip(node["metadata"]["name"]))
         pod_ip = f"10.244.{zlib.crc32(node['metadata']['name'].encode()) % 250}.{2 + zlib.crc32(pod['metadata']['uid'].encode()) % 250}"
         pod["status"].update({
             "phase": "Running", "startTime": now, "hostIP": node_ip, "hostIPs": [{"ip": node_ip}],

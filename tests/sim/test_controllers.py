@@ -166,3 +166,54 @@ def test_kubeconfig_from_the_arm_plane_names_the_cluster_user(sim, aks):
     document = yaml.safe_load(value)
     assert document["users"][0]["name"] == f"clusterUser_{RG}_{CLUSTER}"
     assert value.decode() == kubeconfig_yaml(sim.config, sim.url, (sim.state_dir / "ca.pem").read_bytes(), sim.world.token)
+
+
+def stored_body(sim, kind, namespace, name):
+    """The object as written to SQLite, bypassing the in-memory copy."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(sim.state_dir / "state.db") as db:
+        row = db.execute("SELECT body FROM kube WHERE kind=? AND namespace=? AND name=?", (kind, namespace, name)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def test_controller_status_reaches_watchers_and_sqlite(sim, aks, kube):
+    core, apps, batch, api = kube
+    create_pool(aks, "gpust")
+    core.create_namespace({"metadata": {"name": "status-check"}})
+    job = manifests.load(manifests.GPU_WORKLOAD, namespace="status-check")[0]
+    job["spec"]["template"]["spec"]["nodeSelector"]["agentpool"] = "gpust"
+    batch.create_namespaced_job("status-check", job)
+    completed = []
+    for event in watch.Watch().stream(batch.list_namespaced_job, "status-check", timeout_seconds=10):
+        if any(c.type == "Complete" and c.status == "True" for c in event["object"].status.conditions or []):
+            completed.append(event["type"])
+            break
+    assert completed == ["MODIFIED"]
+    conditions = stored_body(sim, "Job", "status-check", "windows-gpu-workload")["status"]["conditions"]
+    assert {"Complete", "SuccessCriteriaMet"} <= {c["type"] for c in conditions}
+
+
+def test_node_leases_follow_the_managed_nodes(kube):
+    core, *_ = kube
+    coordination = client.CoordinationV1Api(kube[3])
+    lease = coordination.read_namespaced_lease("aksgpust000000", "kube-node-lease")
+    assert lease.spec.holder_identity == "aksgpust000000"
+
+
+def test_a_hand_made_node_does_not_break_the_controllers(kube):
+    core, *_ = kube
+    core.create_node({"metadata": {"name": "bare-node"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+    core.create_namespaced_pod("status-check", {"metadata": {"name": "pinned"},
+                                                 "spec": {"nodeName": "bare-node", "containers": [{"name": "c", "image": "busybox"}]}})
+    until(lambda: core.read_namespaced_pod("pinned", "status-check").status.phase == "Running", what="pod on the bare node")
+    core.delete_node("bare-node")
+
+
+def test_namespace_deletion_removes_every_namespaced_kind(kube):
+    core, *_ = kube
+    core.create_namespaced_service("status-check", {"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 80}]}})
+    core.delete_namespace("status-check")
+    until(lambda: not [n for n in core.list_namespace().items if n.metadata.name == "status-check"], what="namespace gone")
+    assert not [s for s in core.list_service_for_all_namespaces().items if s.metadata.namespace == "status-check"]
