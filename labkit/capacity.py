@@ -30,17 +30,17 @@ class NodeGpu:
 def gpu_nodes(lab: Lab) -> list[NodeGpu]:
     """Every Windows node with its GPU capacity and allocatable for ``gpu_resource_name``."""
     with reported("listing Windows nodes"):
-        nodes = lab.core.list_node(label_selector="kubernetes.io/os=windows").items
+        nodes = lab.k8s.list("Node", label_selector="kubernetes.io/os=windows")
     return [_node_gpu(node, lab.params.gpu_resource_name) for node in nodes]
 
 
-def _node_gpu(node: Any, resource: str) -> NodeGpu:
-    labels = node.metadata.labels or {}
-    capacity = node.status.capacity or {}
-    allocatable = node.status.allocatable or {}
-    ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+def _node_gpu(node: dict[str, Any], resource: str) -> NodeGpu:
+    labels = node["metadata"].get("labels", {})
+    status = node.get("status", {})
+    capacity, allocatable = status.get("capacity", {}), status.get("allocatable", {})
+    ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
     return NodeGpu(
-        node=node.metadata.name,
+        node=node["metadata"]["name"],
         pool=labels.get("agentpool", ""),
         vm_size=labels.get("node.kubernetes.io/instance-type", ""),
         ready=ready,

@@ -48,7 +48,7 @@ def reported(operation: str) -> Iterator[None]:
         raise OperationError(operation, "ConnectionFailed", _first_line(str(error)), _unreachable_hint()) from None
     except Exception as error:
         # Matched by name so that lessons without Kubernetes steps never pay for importing the client.
-        if type(error).__name__ != "ApiException" or not type(error).__module__.startswith("kubernetes."):
+        if not any(c.__name__ == "ApiException" and c.__module__.startswith("kubernetes.") for c in type(error).__mro__):
             raise
         reason, message = _kubernetes_status(error)
         raise OperationError(operation, reason, message, _hint(reason)) from None

@@ -88,29 +88,16 @@ class Lab:
         return path
 
     @cached_property
-    def kube(self) -> Any:
-        """A ``kubernetes`` ApiClient for the cluster."""
+    def k8s(self) -> Any:
+        """The cluster's Kubernetes API (see :mod:`labkit.k8s`)."""
         from kubernetes import config
+        from kubernetes.dynamic import DynamicClient
 
-        return config.new_client_from_config(config_file=str(self.kubeconfig_path))
+        from labkit.k8s import Kubernetes
 
-    @cached_property
-    def core(self) -> Any:
-        from kubernetes import client
-
-        return client.CoreV1Api(self.kube)
-
-    @cached_property
-    def apps(self) -> Any:
-        from kubernetes import client
-
-        return client.AppsV1Api(self.kube)
-
-    @cached_property
-    def batch(self) -> Any:
-        from kubernetes import client
-
-        return client.BatchV1Api(self.kube)
+        api_client = config.new_client_from_config(config_file=str(self.kubeconfig_path))
+        with reported("reading the cluster's API discovery"):
+            return Kubernetes(DynamicClient(api_client))
 
     def wait_options(self) -> dict[str, float]:
         """Keyword arguments for :func:`labkit.waiting.wait_for`."""

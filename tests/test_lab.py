@@ -41,7 +41,7 @@ def test_kubeconfig_is_private_and_outside_the_repository(lab):
     path = lab.kubeconfig_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert ROOT not in path.resolve().parents
-    assert [n.metadata.name for n in lab.core.list_node().items]
+    assert [n["metadata"]["name"] for n in lab.k8s.list("Node")]
 
 
 def test_prerequisites_pass_on_the_simulated_cluster(lab):
@@ -90,7 +90,7 @@ def test_manual_pool_gets_gpus_only_with_the_device_plugin(lab):
     assert [r.allocatable for r in gpu_nodes(lab) if r.pool == "gpudx"] == [0]
     for _ in range(2):
         daemonset = deploy_device_plugin(lab)
-    assert daemonset.status.number_ready == daemonset.status.desired_number_scheduled >= 2
+    assert daemonset["status"]["numberReady"] == daemonset["status"]["desiredNumberScheduled"] >= 2
     assert [r.allocatable for r in wait_for_gpus(lab, "gpudx")] == [1]
 
 
@@ -122,10 +122,21 @@ def test_cleanup_removes_only_what_the_lab_created_and_twice_is_fine(lab, sim):
     p = lab.params
     user_pool = {"properties": {"count": 1, "vmSize": "Standard_NC4as_T4_v3", "osType": "Windows", "mode": "User"}}
     lab.aks.agent_pools.begin_create_or_update(p.resource_group, p.cluster_name, "userpl", user_pool).result()
-    lab.core.create_namespace(body={"metadata": {"name": "users-own"}})
+    lab.k8s.create("Namespace", {"metadata": {"name": "users-own"}})
     removed = cleanup(lab)
     assert {"pool gpunp", "pool gpudx", "pool gpugr", "pool gpuslw", "Namespace gpu-resources"} <= set(removed)
     assert leftovers(lab) == []
     assert cleanup(lab) == []
     assert get_pool(lab, "userpl") is not None
-    assert lab.core.read_namespace("users-own").metadata.name == "users-own"
+    assert lab.k8s.read("Namespace", "users-own")["metadata"]["name"] == "users-own"
+
+
+def test_kubernetes_error_is_one_readable_line(lab):
+    from labkit.failures import reported
+
+    with pytest.raises(OperationError) as caught:
+        with reported("creating pod bad"):
+            lab.k8s.create("Pod", {"metadata": {"name": "bad"}, "spec": {}}, "default")
+    assert caught.value.code == "Invalid"
+    assert str(caught.value).startswith("creating pod bad failed: Invalid: ")
+    assert "Traceback" not in str(caught.value)
