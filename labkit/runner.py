@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from labkit import results
 from labkit.params import load_params
@@ -54,22 +55,23 @@ def run_lab(
     out_dir.mkdir(parents=True, exist_ok=True)
     _point_latest(out_dir)
     results_dir = out_dir / "results"
-    os.environ[results.ENV] = str(results_dir.resolve())
-    os.environ.setdefault("LABKIT_PROGRESS", "text")
     started = time.monotonic()
     outcomes: list[LessonResult] = []
     failed = False
-    for index, lesson in enumerate(LESSONS, 1):
-        if failed and (lesson != CLEANUP or keep):
-            outcomes.append(LessonResult(lesson, "skipped"))
-            say(f"[{index}/{len(LESSONS)}] {lesson}: skipped")
-            continue
-        say(f"[{index}/{len(LESSONS)}] {lesson} ...")
-        outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
-        outcomes.append(outcome)
-        say(f"[{index}/{len(LESSONS)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
-            + (f"\n    {outcome.error}" if outcome.error else ""))
-        failed = failed or outcome.status == "failed"
+    # The lesson kernels inherit these: where to record results, and progress as plain text.
+    kernel_env = {results.ENV: str(results_dir.resolve()), "LABKIT_PROGRESS": os.environ.get("LABKIT_PROGRESS", "text")}
+    with _environment(kernel_env):
+        for index, lesson in enumerate(LESSONS, 1):
+            if failed and (lesson != CLEANUP or keep):
+                outcomes.append(LessonResult(lesson, "skipped"))
+                say(f"[{index}/{len(LESSONS)}] {lesson}: skipped")
+                continue
+            say(f"[{index}/{len(LESSONS)}] {lesson} ...")
+            outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
+            outcomes.append(outcome)
+            say(f"[{index}/{len(LESSONS)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
+                + (f"\n    {outcome.error}" if outcome.error else ""))
+            failed = failed or outcome.status == "failed"
     summary = {
         "status": "failed" if failed else "passed",
         "backend": params.get("backend", "sim"),
@@ -99,6 +101,20 @@ def _run_lesson(lesson: str, params: dict[str, Any], notebook_dir: Path, out_dir
     except papermill.PapermillExecutionError as error:
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{error.ename}: {error.evalue}")
     return LessonResult(lesson, "passed", round(time.monotonic() - started, 2))
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _point_latest(out_dir: Path) -> None:

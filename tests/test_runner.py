@@ -86,9 +86,35 @@ def test_no_secret_in_any_output(state_dir, good_run, failed_run):
     token = (state_dir / "token").read_text().strip()
     kubeconfig_lines = [line.strip() for line in service.write_kubeconfig(state_dir).read_text().splitlines() if len(line.strip()) > 40]
     forbidden = [token, "PRIVATE KEY", "certificate-authority-data", "client-key-data", *kubeconfig_lines]
-    outputs = [p for _, out in (good_run, failed_run) for p in out.rglob("*") if p.is_file()] + [state_dir / "sim.log"]
-    assert len(outputs) > 12
-    for path in outputs:
-        text = path.read_text(errors="replace")
+    files = [p for _, out in (good_run, failed_run) for p in out.rglob("*") if p.is_file()] + [state_dir / "sim.log"]
+    assert len(files) > 12
+    texts = {str(path): path.read_text(errors="replace") for path in files}
+    texts.update({f"labkit run output {i}": run.stdout + run.stderr for i, (run, _) in enumerate((good_run, failed_run))})
+    for name, text in texts.items():
         leaked = [secret[:12] for secret in forbidden if secret in text]
-        assert not leaked, f"{path.name} contains {leaked}"
+        assert not leaked, f"{name} contains {leaked}"
+
+
+def fake_lessons(directory: Path, failing: str) -> Path:
+    """Trivial stand-ins for the six lessons; ``failing`` raises."""
+    import nbformat
+
+    directory.mkdir()
+    for name in LESSONS:
+        notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        body = "raise RuntimeError('boom')" if name == failing else "1 + 1"
+        notebook.cells = [nbformat.v4.new_code_cell('backend = "sim"', metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(body)]
+        nbformat.write(notebook, directory / f"{name}.ipynb")
+    return directory
+
+
+@pytest.mark.parametrize("keep, cleanup_status", [(False, "passed"), (True, "skipped")])
+def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status):
+    from labkit.runner import run_lab
+
+    lessons = fake_lessons(tmp_path / "lessons", failing="02_gpu_pool_auto_driver")
+    summary = run_lab({}, out_dir=tmp_path / "out", keep=keep, notebook_dir=lessons, say=lambda _: None)
+    statuses = [lesson["status"] for lesson in summary["lessons"]]
+    assert statuses == ["passed", "passed", "failed", "skipped", "skipped", cleanup_status]
+    assert summary["status"] == "failed"
+    assert "RuntimeError: boom" in summary["lessons"][2]["error"]
