@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from labkit.sim.server import SimServer
@@ -16,3 +18,19 @@ def sim(tmp_path_factory):
     server = SimServer(tmp_path_factory.mktemp("sim-state"), time_scale=FAST).start_in_thread()
     yield server
     server.stop()
+
+
+def _poll(condition, *, seconds: float = 10.0, what: str = "the condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.01)
+    pytest.fail(f"timed out after {seconds} s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def until():
+    """``until(condition, seconds=10, what=...)``: poll until truthy and return that value; fail after ``seconds``."""
+    return _poll

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import time
 import urllib.error
 import urllib.request
 
@@ -34,17 +33,6 @@ def client(cls, server: SimServer, **options):
         StaticTokenCredential(server.world.token), server.config.subscription_id, base_url=server.url,
         connection_verify=str(server.state_dir / "ca.pem"), polling_interval=0.01, **options,
     )
-
-
-def wait_until(predicate, timeout: float = 5.0):
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.01)
-    pytest.fail(f"condition not met within {timeout} s")
 
 
 def windows_pool(vm_size: str = T4, **properties) -> dict:
@@ -88,11 +76,11 @@ def names(sim):
 
 
 @pytest.fixture(scope="module")
-def gpu_ready(sim):
+def gpu_ready(sim, until):
     """The module's simulator with the Windows GPU preview feature registered."""
     features = client(FeatureClient, sim)
     features.features.register(NAMESPACE, FEATURE)
-    wait_until(lambda: features.features.get(NAMESPACE, FEATURE).properties.state == "Registered")
+    until(lambda: features.features.get(NAMESPACE, FEATURE).properties.state == "Registered")
 
 
 class Wire:
@@ -114,7 +102,7 @@ class Wire:
         return self.session.request(method, url, params=params, json=body, verify=str(self.server.state_dir / "ca.pem"))
 
 
-def test_windows_gpu_pool_needs_the_preview_feature_registered_first(make_sim):
+def test_windows_gpu_pool_needs_the_preview_feature_registered_first(make_sim, until):
     server = make_sim(1 / 3000)
     features = client(FeatureClient, server).features
     aks = client(ContainerServiceClient, server)
@@ -126,16 +114,16 @@ def test_windows_gpu_pool_needs_the_preview_feature_registered_first(make_sim):
     assert "az feature register" in error.error.message
 
     assert features.register(NAMESPACE, FEATURE).properties.state == "Registering"
-    wait_until(lambda: features.get(NAMESPACE, FEATURE).properties.state == "Registered")
+    until(lambda: features.get(NAMESPACE, FEATURE).properties.state == "Registered")
     assert [f.name for f in features.list(NAMESPACE)] == [f"{NAMESPACE}/{FEATURE}"]
     pool = aks.agent_pools.begin_create_or_update(rg, cluster, "gpunp", windows_pool()).result(timeout=LRO_TIMEOUT)
     assert pool.properties.provisioning_state == "Succeeded"
 
 
-def test_provider_registration_completes(sim):
+def test_provider_registration_completes(sim, until):
     providers = client(ResourceManagementClient, sim).providers
     assert providers.register(NAMESPACE).registration_state == "Registering"
-    wait_until(lambda: providers.get(NAMESPACE).registration_state == "Registered")
+    until(lambda: providers.get(NAMESPACE).registration_state == "Registered")
 
 
 def test_resource_group_found_and_missing(sim):
@@ -213,7 +201,7 @@ def test_driver_type_is_dropped_with_the_ga_api_version(gpu_ready, aks, aks_prev
     assert aks_preview.agent_pools.get(*names, "gadrop").properties.gpu_profile["driverType"] == "CUDA"
 
 
-def test_pool_operations_on_the_wire(make_sim):
+def test_pool_operations_on_the_wire(make_sim, until):
     """201 + Azure-AsyncOperation, joining and refusing while in flight, no-op 200, update, 202 delete."""
     wire = Wire(make_sim(1 / 1000))  # a pool takes 0.42 s to create: room for requests while it is Creating
     url, body = wire.pool_url("gpulin"), {"properties": {"vmSize": T4, "osType": "Linux", "count": 1}}
@@ -228,18 +216,18 @@ def test_pool_operations_on_the_wire(make_sim):
 
     status = wire.request("GET", operation_url)
     assert status.json()["status"] == "InProgress" and 0 < float(status.headers["Retry-After"]) < 1
-    wait_until(lambda: wire.request("GET", operation_url).json()["status"] == "Succeeded")
+    until(lambda: wire.request("GET", operation_url).json()["status"] == "Succeeded")
     same = wire.request("PUT", url, body)
     assert same.status_code == 200 and "Azure-AsyncOperation" not in same.headers
     assert same.json()["properties"]["provisioningState"] == "Succeeded"
 
     scaled = wire.request("PUT", url, {"properties": {**body["properties"], "count": 2}})
     assert scaled.status_code == 200 and scaled.json()["properties"]["provisioningState"] == "Updating"
-    wait_until(lambda: wire.request("GET", url).json()["properties"]["provisioningState"] == "Succeeded")
+    until(lambda: wire.request("GET", url).json()["properties"]["provisioningState"] == "Succeeded")
 
     deleting = wire.request("DELETE", url)
     assert deleting.status_code == 202 and "Azure-AsyncOperation" in deleting.headers
-    wait_until(lambda: wire.request("GET", deleting.headers["Location"]).status_code == 204)
+    until(lambda: wire.request("GET", deleting.headers["Location"]).status_code == 204)
     assert wire.request("GET", url).status_code == 404
     assert wire.request("DELETE", url).status_code == 204
 

@@ -19,19 +19,8 @@ GPU = "microsoft.com/directx"
 RG, CLUSTER = "myResourceGroup", "myAKSCluster"
 
 
-def until(condition, *, seconds=10.0, what="condition"):
-    """Poll ``condition`` until it returns something truthy; fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.01)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
-def aks(sim):
+def aks(sim, until):
     options = {"base_url": sim.url, "connection_verify": str(sim.state_dir / "ca.pem"), "polling_interval": 0.01}
     credential = StaticTokenCredential(sim.world.token)
     features = FeatureClient(credential, sim.config.subscription_id, **options)
@@ -83,7 +72,7 @@ def test_a_watch_sees_the_windows_node_appear(aks, kube):
     assert seen == ["windows"]
 
 
-def test_auto_driver_pool_nodes_are_labelled_like_aks_and_advertise_the_gpu(aks, kube):
+def test_auto_driver_pool_nodes_are_labelled_like_aks_and_advertise_the_gpu(aks, kube, until):
     core = kube[0]
     node = core.read_node("aksgpunp000000")
     labels = node.metadata.labels
@@ -96,7 +85,7 @@ def test_auto_driver_pool_nodes_are_labelled_like_aks_and_advertise_the_gpu(aks,
     assert until(lambda: gpu_of(core, "aksgpunp000000") == ("1", "1"), what="GPU on the auto-driver node")
 
 
-def test_job_without_a_free_gpu_is_pending_with_failed_scheduling(aks, kube):
+def test_job_without_a_free_gpu_is_pending_with_failed_scheduling(aks, kube, until):
     core, _, _, api = kube
     utils.create_from_yaml(api, yaml_objects=manifests.load(manifests.NAMESPACE))
     job_pod_spec = manifests.load(manifests.GPU_WORKLOAD)[0]["spec"]["template"]["spec"]
@@ -118,7 +107,7 @@ def test_job_without_a_free_gpu_is_pending_with_failed_scheduling(aks, kube):
     core.delete_namespaced_pod("gpu-hog", "gpu-resources")
 
 
-def test_job_with_a_gpu_succeeds_and_logs_the_gpu(kube):
+def test_job_with_a_gpu_succeeds_and_logs_the_gpu(kube, until):
     core, _, batch, _ = kube
 
     def complete():
@@ -132,7 +121,7 @@ def test_job_with_a_gpu_succeeds_and_logs_the_gpu(kube):
     assert "NVIDIA Tesla T4" in log and "CUDA" in log
 
 
-def test_skipped_driver_pool_gets_gpus_only_while_the_plugin_runs(aks, kube):
+def test_skipped_driver_pool_gets_gpus_only_while_the_plugin_runs(aks, kube, until):
     core, apps, _, api = kube
     create_pool(aks, "gpudx", driver="None")
     until(lambda: core.list_node(label_selector="agentpool=gpudx").items, what="driverless node")
@@ -146,14 +135,14 @@ def test_skipped_driver_pool_gets_gpus_only_while_the_plugin_runs(aks, kube):
     until(lambda: gpu_of(core, "aksgpudx000000") == ("0", "0"), what="GPU gone with the plugin")
 
 
-def test_deleting_a_pool_removes_its_nodes_and_their_pods(aks, kube):
+def test_deleting_a_pool_removes_its_nodes_and_their_pods(aks, kube, until):
     core = kube[0]
     aks.agent_pools.begin_delete(RG, CLUSTER, "gpunp").result(timeout=30)
     until(lambda: not core.list_node(label_selector="agentpool=gpunp").items, what="nodes gone")
     assert not core.list_pod_for_all_namespaces(field_selector="spec.nodeName=aksgpunp000000").items
 
 
-def test_namespace_deletion_removes_what_is_inside(kube):
+def test_namespace_deletion_removes_what_is_inside(kube, until):
     core, _, batch, _ = kube
     core.delete_namespace("gpu-resources")
     until(lambda: not [n for n in core.list_namespace().items if n.metadata.name == "gpu-resources"], what="namespace gone")
@@ -202,7 +191,7 @@ def test_node_leases_follow_the_managed_nodes(kube):
     assert lease.spec.holder_identity == "aksgpust000000"
 
 
-def test_a_hand_made_node_does_not_break_the_controllers(kube):
+def test_a_hand_made_node_does_not_break_the_controllers(kube, until):
     core, *_ = kube
     core.create_node({"metadata": {"name": "bare-node"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
     core.create_namespaced_pod("status-check", {"metadata": {"name": "pinned"},
@@ -211,7 +200,7 @@ def test_a_hand_made_node_does_not_break_the_controllers(kube):
     core.delete_node("bare-node")
 
 
-def test_namespace_deletion_removes_every_namespaced_kind(kube):
+def test_namespace_deletion_removes_every_namespaced_kind(kube, until):
     core, *_ = kube
     core.create_namespaced_service("status-check", {"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 80}]}})
     core.delete_namespace("status-check")

@@ -13,7 +13,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import kubernetes
@@ -106,24 +105,17 @@ def state_dir(tmp_path):
 
 
 @pytest.fixture
-def unreaped_zombie():
+def unreaped_zombie(until):
     """The pid of a process that has exited but that its parent never reaps, as under a lax init."""
     parent = subprocess.Popen(["sh", "-c", "sleep 0 & echo $!; exec sleep 30"], stdout=subprocess.PIPE, text=True)
     try:
         pid = int(parent.stdout.readline())
-        wait_until(lambda: process_state(pid) == "Z")
+        until(lambda: process_state(pid) == "Z")
         yield pid
     finally:
         parent.kill()
         parent.wait()
         parent.stdout.close()
-
-
-def wait_until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"condition not met within {timeout} s"
-        time.sleep(0.01)
 
 
 def process_state(pid: int) -> str:
