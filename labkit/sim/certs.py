@@ -11,18 +11,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from labkit.files import write_private
+from labkit.files import exclusive_lock, write_private
 
 
 def ensure_certificates(state_dir: Path) -> tuple[Path, Path, Path]:
-    """The CA certificate, server certificate and server key files, minting them if missing."""
-    ca_file, cert_file, key_file = state_dir / "ca.pem", state_dir / "server.pem", state_dir / "server-key.pem"
-    if not (ca_file.exists() and cert_file.exists() and key_file.exists()):
-        ca_pem, cert_pem, key_pem = _mint()
-        ca_file.write_bytes(ca_pem)
-        cert_file.write_bytes(cert_pem)
-        write_private(key_file, key_pem)
-    return ca_file, cert_file, key_file
+    """The CA certificate, server certificate and server key files, minting them if missing.
+
+    The three must match, so servers starting at once take turns: the first mints, the others
+    find its files.
+    """
+    files = state_dir / "ca.pem", state_dir / "server.pem", state_dir / "server-key.pem"
+    with exclusive_lock(state_dir / "certs.lock"):
+        if not all(path.exists() for path in files):
+            for path, pem in zip(files, _mint()):
+                write_private(path, pem)
+    return files
 
 
 def _mint() -> tuple[bytes, bytes, bytes]:

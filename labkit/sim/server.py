@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import json
 import logging
 import os
@@ -19,10 +20,10 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from labkit.files import private_dir
+from labkit.files import private_dir, write_private
 from labkit.sim import arm, controllers, kube
 from labkit.sim.certs import ensure_certificates
-from labkit.sim.service import process_start
+from labkit.sim.service import process_start, remove_server_file
 from labkit.sim.world import SimConfig, World
 
 log = logging.getLogger("labkit.sim")
@@ -37,7 +38,7 @@ def build_app(world: World) -> web.Application:
 
     @web.middleware
     async def authenticate(request: web.Request, handler):
-        if request.headers.get("Authorization", "") != f"Bearer {world.token}":
+        if not _bearer_matches(request.headers.get("Authorization", ""), world.token):
             return _unauthorized(request.path)
         reconciler.reconcile()
         return await handler(request)
@@ -59,6 +60,15 @@ def build_app(world: World) -> web.Application:
 
     app.cleanup_ctx.append(tick)
     return app
+
+
+def _bearer_matches(authorization: str, token: str) -> bool:
+    """Whether an Authorization header carries ``token``, compared in constant time.
+
+    As bytes: aiohttp keeps undecodable header bytes as surrogates, which ``compare_digest`` refuses in a str.
+    """
+    sent = authorization.encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(sent, f"Bearer {token}".encode())
 
 
 def _unauthorized(path: str) -> web.Response:
@@ -120,14 +130,12 @@ class SimServer:
             "url": self.url,
             "subscription_id": self.config.subscription_id,
         }
-        tmp = self.state_dir / "server.json.tmp"
-        tmp.write_text(json.dumps(info))
-        tmp.replace(self.state_dir / "server.json")
+        write_private(self.state_dir / "server.json", json.dumps(info).encode())
 
     async def _stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
-        (self.state_dir / "server.json").unlink(missing_ok=True)
+        remove_server_file(self.state_dir, os.getpid())
         self.world.store.close()
 
     def serve_forever(self) -> None:

@@ -18,11 +18,12 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from labkit.files import private_dir, write_private
+from labkit.errors import LabError
+from labkit.files import exclusive_lock, private_dir, write_private
 from labkit.sim.world import SimConfig, kubeconfig_yaml, read_token
 
 
-class SimServiceError(RuntimeError):
+class SimServiceError(LabError):
     """The simulator could not be started or stopped; the message says where its log is."""
 
 
@@ -63,51 +64,41 @@ def status(state_dir: Optional[Path] = None) -> dict[str, Any]:
 
 
 def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = None, timeout: float = 20.0) -> dict[str, Any]:
-    """Start the simulator in the background unless it already runs; returns its status."""
+    """Start the simulator in the background unless it already runs; returns its status.
+
+    Starts at once, from threads or processes, take turns: the first spawns the server and the
+    others find it running.
+    """
     state_dir = private_dir(Path(state_dir or default_state_dir()))
-    if _server_info(state_dir):
-        return status(state_dir)
-    (state_dir / "server.json").unlink(missing_ok=True)
-    port_file = state_dir / "port"
-    command = [sys.executable, "-m", "labkit.sim.server", "--state-dir", str(state_dir)]
-    if port_file.exists() and _port_free(int(port_file.read_text())):
-        command += ["--port", port_file.read_text().strip()]
-    time_scale = time_scale or os.environ.get("LABKIT_SIM_TIME_SCALE")
-    if time_scale:
-        command += ["--time-scale", str(time_scale)]
-    with open(state_dir / "sim.log", "ab") as log:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
-        )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = _server_info(state_dir)
-        if info and info["pid"] == process.pid:
-            port_file.write_text(str(info["port"]))
-            write_kubeconfig(state_dir)
-            return status(state_dir)
-        if process.poll() is not None:
-            break
-        time.sleep(0.02)
-    if process.poll() is None:
-        process.terminate()
-    raise SimServiceError(f"the simulator did not start; see {state_dir / 'sim.log'}")
+    with exclusive_lock(state_dir / "start.lock"):
+        if _server_info(state_dir) is None:
+            _spawn(state_dir, time_scale, timeout)
+    return status(state_dir)
 
 
 def stop(state_dir: Optional[Path] = None, *, timeout: float = 10.0) -> bool:
     """Stop the simulator; True if one was running. Its state stays for the next start."""
     state_dir = Path(state_dir or default_state_dir())
-    info = _server_info(state_dir)
-    if info is None:
+    if not state_dir.is_dir():
         return False
-    os.kill(info["pid"], signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(info["pid"]):
-        time.sleep(0.02)
-    if _alive(info["pid"]):
-        os.kill(info["pid"], signal.SIGKILL)
-    (state_dir / "server.json").unlink(missing_ok=True)
+    with exclusive_lock(state_dir / "start.lock"):
+        info = _server_info(state_dir)
+        if info is None:
+            return False
+        _terminate(info["pid"], timeout)
+        remove_server_file(state_dir, info["pid"])
     return True
+
+
+def remove_server_file(state_dir: Path, pid: int) -> None:
+    """Remove ``server.json`` if it names ``pid``; a file another server wrote stays."""
+    path = state_dir / "server.json"
+    try:
+        named = json.loads(path.read_text()).get("pid")
+    except (OSError, ValueError):
+        return
+    if named == pid:
+        path.unlink(missing_ok=True)
 
 
 def write_kubeconfig(state_dir: Optional[Path] = None) -> Path:
@@ -120,6 +111,49 @@ def write_kubeconfig(state_dir: Optional[Path] = None) -> Path:
     path = state_dir / "kubeconfig"
     write_private(path, text.encode())
     return path
+
+
+def _spawn(state_dir: Path, time_scale: Optional[float], timeout: float) -> None:
+    """Run a detached server and wait until it serves; then save its port and a kubeconfig."""
+    with open(state_dir / "sim.log", "ab") as log:
+        process = subprocess.Popen(
+            _server_command(state_dir, time_scale), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True, close_fds=True,
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = _server_info(state_dir)
+        if info and info["pid"] == process.pid:
+            (state_dir / "port").write_text(str(info["port"]))
+            write_kubeconfig(state_dir)
+            return
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    if process.poll() is None:
+        process.terminate()
+    raise SimServiceError(f"the simulator did not start; see {state_dir / 'sim.log'}")
+
+
+def _server_command(state_dir: Path, time_scale: Optional[float]) -> list[str]:
+    command = [sys.executable, "-m", "labkit.sim.server", "--state-dir", str(state_dir)]
+    port_file = state_dir / "port"
+    if port_file.exists() and _port_free(int(port_file.read_text())):
+        command += ["--port", port_file.read_text().strip()]
+    time_scale = time_scale or os.environ.get("LABKIT_SIM_TIME_SCALE")
+    if time_scale:
+        command += ["--time-scale", str(time_scale)]
+    return command
+
+
+def _terminate(pid: int, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if ``pid`` still lives after ``timeout`` seconds."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.02)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _server_info(state_dir: Path) -> Optional[dict[str, Any]]:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from labkit.files import write_private
+from labkit.files import create_private, write_private
 from labkit.sim.store import Store
 
 #: How long Azure and Kubernetes take, in the real world's seconds; the clock compresses them.
@@ -45,11 +45,19 @@ class SimConfig:
 
     @classmethod
     def load_or_create(cls, state_dir: Path, **overrides: Any) -> "SimConfig":
+        """The saved settings with ``overrides`` (those not None) applied, saved again.
+
+        Servers starting at once on a new directory share the first one's subscription id.
+        """
         path = state_dir / "config.json"
-        saved = json.loads(path.read_text()) if path.exists() else {}
+        saved = json.loads(create_private(path, _config_json(cls())))
         config = cls(**{**saved, **{k: v for k, v in overrides.items() if v is not None}})
-        path.write_text(json.dumps(asdict(config), indent=2))
+        write_private(path, _config_json(config))
         return config
+
+
+def _config_json(config: SimConfig) -> bytes:
+    return json.dumps(asdict(config), indent=2).encode()
 
 
 class Clock:
@@ -78,7 +86,7 @@ class World:
         self.config = config
         self.store = Store(state_dir / "state.db")
         self.clock = Clock(config.time_scale)
-        self.token = _ensure_token(state_dir)
+        self.token = ensure_token(state_dir)
 
     @property
     def subscription_path(self) -> str:
@@ -98,11 +106,9 @@ class World:
         return f"MC_{c.resource_group}_{c.cluster_name}_{c.location}"
 
 
-def _ensure_token(state_dir: Path) -> str:
-    path = state_dir / "token"
-    if not path.exists():
-        write_private(path, secrets.token_urlsafe(32).encode())
-    return path.read_text().strip()
+def ensure_token(state_dir: Path) -> str:
+    """The bearer token clients must send, minted on first use; every caller gets the same one."""
+    return create_private(state_dir / "token", secrets.token_urlsafe(32).encode()).decode().strip()
 
 
 def read_token(state_dir: Path) -> Optional[str]:

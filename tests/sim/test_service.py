@@ -10,9 +10,14 @@ import ipaddress
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import kubernetes
@@ -20,11 +25,16 @@ import pytest
 import requests
 from azure.mgmt.containerservice import ContainerServiceClient
 from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from labkit.cli import main
 from labkit.sim import service
+from labkit.sim.certs import ensure_certificates
 from labkit.sim.client import StaticTokenCredential
+from labkit.sim.world import ensure_token
 
+REPO = Path(__file__).resolve().parents[2]
 #: Real seconds per Azure second: a pool provisions in about 0.13 s.
 TIME_SCALE = "0.0003"
 LINUX_POOL = {"properties": {"vmSize": "Standard_D4ds_v5", "osType": "Linux", "count": 1}}
@@ -50,6 +60,19 @@ seen = aks.agent_pools.get(*names, sys.argv[1]).properties.count
 body = {"properties": {"vmSize": "Standard_D4ds_v5", "osType": "Linux", "count": 2}}
 aks.agent_pools.begin_create_or_update(*names, sys.argv[2], body).result(timeout=10)
 print(json.dumps({"seen_count": seen}))
+"""
+
+#: Another process starting the simulator: says it is ready, waits for the file argv[1], prints the pid it got.
+RACER = """
+import sys, time
+from pathlib import Path
+from labkit.sim import service
+
+go = Path(sys.argv[1])
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.001)
+print(service.start()["pid"])
 """
 
 
@@ -102,6 +125,8 @@ def state_dir(tmp_path):
         yield path
     finally:
         service.stop(path)
+        for pid in server_pids(path):  # servers nobody can stop any more, should a start ever orphan one
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -116,6 +141,57 @@ def unreaped_zombie(until):
         parent.kill()
         parent.wait()
         parent.stdout.close()
+
+
+def server_pids(state_dir: Path) -> list[int]:
+    """Every simulator server process serving ``state_dir``, whoever started it (from /proc/*/cmdline)."""
+    wanted = b"\0labkit.sim.server\0--state-dir\0" + bytes(state_dir) + b"\0"
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if wanted in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:  # the process has just ended
+            pass
+    return pids
+
+
+def start_after(go: Path, state_dir: Path) -> int:
+    """Once ``go`` exists, start the simulator from this thread; the pid it got."""
+    while not go.exists():
+        time.sleep(0.001)
+    return service.start(state_dir, time_scale=float(TIME_SCALE))["pid"]
+
+
+def start_at_once(state_dir: Path, go: Path, threads: int, processes: int) -> list[int]:
+    """Start the simulator from threads of this process and from other processes, all released together."""
+    with ExitStack() as stack:
+        racers = [
+            stack.enter_context(subprocess.Popen(
+                [sys.executable, "-c", RACER, str(go)], env=sim_env(state_dir), stdout=subprocess.PIPE, text=True,
+            ))
+            for _ in range(processes)
+        ]
+        for racer in racers:
+            stack.callback(racer.kill)  # before the exit of its Popen, which waits for it
+        assert [racer.stdout.readline() for racer in racers] == ["ready\n"] * processes
+        with ThreadPoolExecutor(threads) as pool:
+            started = [pool.submit(start_after, go, state_dir) for _ in range(threads)]
+            go.touch()
+            pids = [future.result(timeout=30) for future in started]
+        return pids + [int(racer.communicate(timeout=30)[0]) for racer in racers]
+
+
+def at_once(count: int, function, *args) -> list:
+    """``function(*args)`` from ``count`` threads released together; what each returned."""
+    barrier = threading.Barrier(count)
+
+    def call(_):
+        barrier.wait()
+        return function(*args)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(call, range(count)))
 
 
 def process_state(pid: int) -> str:
@@ -236,7 +312,11 @@ PLANES = pytest.mark.parametrize("path", [ARM_PATH, KUBE_PATH], ids=["arm", "kub
 
 
 @PLANES
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-the-token"}], ids=["no-token", "wrong-token"])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer not-the-token"}, {"Authorization": "Bearer n\u00f6t-ascii"}],
+    ids=["no-token", "wrong-token", "non-ascii-token"],
+)
 def test_requests_without_the_token_are_refused(running, path, headers):
     url = running["arm_endpoint"] + path.format(**running)
     assert requests.get(url, headers=headers, verify=running["ca_file"], timeout=5).status_code == 401
@@ -337,3 +417,70 @@ def test_a_saved_port_taken_by_another_program_is_given_up(state_dir):
         (state_dir / "port").write_text(str(taken))
         info = start_with_cli(state_dir)
     assert info["running"] and not info["arm_endpoint"].endswith(f":{taken}")
+
+
+@NEEDS_PROC
+def test_parallel_starts_share_one_server_that_one_stop_ends(state_dir, tmp_path):
+    pids = start_at_once(state_dir, tmp_path / "go", threads=2, processes=2)
+
+    assert len(set(pids)) == 1 and server_pids(state_dir) == [pids[0]]
+    assert service.status(state_dir)["pid"] == pids[0]
+    assert service.stop(state_dir) is True
+    assert server_pids(state_dir) == [] and service.status(state_dir)["running"] is False
+
+
+def test_first_runs_at_once_agree_on_one_token(tmp_path):
+    tokens = at_once(8, ensure_token, tmp_path)
+    assert set(tokens) == {(tmp_path / "token").read_text()} and mode(tmp_path / "token") == 0o600
+    assert not [path.name for path in tmp_path.iterdir() if path.name != "token"]
+
+
+def test_first_runs_at_once_agree_on_one_certificate_chain(tmp_path):
+    ca_file, cert_file, key_file = at_once(8, ensure_certificates, tmp_path)[0]
+    ca = x509.load_pem_x509_certificate(ca_file.read_bytes())
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+
+    cert.verify_directly_issued_by(ca)
+    assert cert.public_key() == key.public_key()
+    assert mode(key_file) == 0o600
+
+
+#: Stand-ins for what tools/get-kubectl.sh runs, failing as they do on some machines; and what the script must say.
+UNHELPFUL_MACHINES = {
+    "apt-get-fails": ({"apt-get": 'echo "E: Could not open lock file" >&2; exit 100'}, "Could not open lock file"),
+    "package-not-in-archives": (
+        {"apt-get": '[ "$1" = update ] && exit 0; echo "E: Unable to locate package kubernetes-client" >&2; exit 100'},
+        "Unable to locate package kubernetes-client",
+    ),
+    "not-root-and-sudo-wants-a-password": (
+        {
+            "id": "echo 1000",
+            # Only with -n does sudo give up at once; without it, it would wait for a password nobody types.
+            "sudo": '[ "$1" = -n ] || { echo "sudo: waited for a password" >&2; exit 1; }; echo "sudo: a password is required" >&2; exit 1',
+            "apt-get": 'echo "E: Unable to locate package kubernetes-client" >&2; exit 100',
+        },
+        "sudo: a password is required",
+    ),
+}
+
+
+def write_executable(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o755)
+
+
+@pytest.mark.parametrize("stubs, why", UNHELPFUL_MACHINES.values(), ids=UNHELPFUL_MACHINES.keys())
+def test_get_kubectl_says_why_it_skips_and_lets_ci_go_on(tmp_path, stubs, why):
+    script = tmp_path / "repo" / "tools" / "get-kubectl.sh"
+    script.parent.mkdir(parents=True)
+    shutil.copy(REPO / "tools" / "get-kubectl.sh", script)
+    (tmp_path / "bin").mkdir()
+    for name, body in stubs.items():
+        write_executable(tmp_path / "bin" / name, f"#!/bin/sh\n{body}\n")
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+
+    result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=10)
+
+    assert result.returncode == 0 and why in result.stderr and "will be skipped" in result.stderr
+    assert not (tmp_path / "repo" / ".tools").exists()
