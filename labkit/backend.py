@@ -18,9 +18,6 @@ from labkit.errors import LabConfigError, Problem
 from labkit.params import LabParams
 
 AZURE_ARM_ENDPOINT = "https://management.azure.com"
-#: The GA api-version of azure-mgmt-containerservice 41.x, and the preview one that knows gpuProfile.driverType.
-GA_API_VERSION = "2026-08-01"
-PREVIEW_API_VERSION = "2026-08-02-preview"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.errors import LabConfigError, Problem
 from labkit.failures import reported
 from labkit.lab import Lab
 from labkit.waiting import wait_for
@@ -51,10 +52,22 @@ def _node_gpu(node: dict[str, Any], resource: str) -> NodeGpu:
 
 
 def wait_for_gpus(lab: Lab, pool: str) -> list[NodeGpu]:
-    """Wait until every node of ``pool`` is Ready and advertises at least one allocatable GPU."""
+    """Wait until every node of ``pool`` is Ready and advertises at least one allocatable GPU.
+
+    Raises:
+        LabConfigError: at once, when the nodes advertise a DirectX resource under another name than
+            ``gpu_resource_name`` (waiting for it could never succeed).
+    """
+    resource = lab.params.gpu_resource_name
 
     def schedulable() -> tuple[bool, str]:
         rows = [row for row in gpu_nodes(lab) if row.pool == pool]
+        others = sorted({name for row in rows for name, count in row.directx.items() if name != resource and count != "0"})
+        if others and not any(row.capacity for row in rows):
+            raise LabConfigError([Problem(
+                "gpu_resource_name", resource, f"is not what pool {pool}'s nodes advertise ({', '.join(others)})",
+                "the GPU resource is named by the driver install or the device plugin", f"Set gpu_resource_name={others[0]!r}.",
+            )])
         with_gpu = sum(1 for row in rows if row.ready and row.allocatable > 0)
         return bool(rows) and with_gpu == len(rows), f"{with_gpu}/{len(rows)} nodes with a GPU"
 

@@ -26,6 +26,10 @@ _RETIREMENTS = (
     "https://learn.microsoft.com/azure/virtual-machines/sizes/lifecycle/retirements-and-capacity-restrictions"
 )
 
+#: The GA api-version of azure-mgmt-containerservice 41.x, and the preview one that knows gpuProfile.driverType.
+GA_API_VERSION = "2026-08-01"
+PREVIEW_API_VERSION = "2026-08-02-preview"
+
 #: Kubernetes versions below this cannot run Windows GPU pools (AKS doc "Use Windows GPUs", limitations).
 MIN_WINDOWS_GPU_VERSION: Version = (1, 29)
 
@@ -160,12 +164,12 @@ class OsSku:
 
     name: str
     build: str
+    servercore_tag: str
     first_version: Version
     last_version: Optional[Version]
     default_from: Optional[Version] = None
     default_until: Optional[Version] = None
     needs_fips: bool = False
-    preview: bool = False
     new_pools_until: Optional[date] = None
 
     def allowed_on(self, version: Version) -> bool:
@@ -181,10 +185,10 @@ class OsSku:
 WINDOWS_OS_SKUS: dict[str, OsSku] = {
     sku.name: sku
     for sku in [
-        OsSku("Windows2019", "10.0.17763", (1, 14), (1, 32)),
-        OsSku("Windows2022", "10.0.20348", (1, 23), (1, 36), default_from=(1, 25), default_until=(1, 35)),
-        OsSku("Windows2025", "10.0.26100", (1, 32), None, default_from=(1, 36), needs_fips=True),
-        OsSku("WindowsAnnual", "10.0.25398", (1, 28), None, preview=True, new_pools_until=date(2026, 5, 15)),
+        OsSku("Windows2019", "10.0.17763", "ltsc2019", (1, 14), (1, 32)),
+        OsSku("Windows2022", "10.0.20348", "ltsc2022", (1, 23), (1, 36), default_from=(1, 25), default_until=(1, 35)),
+        OsSku("Windows2025", "10.0.26100", "ltsc2025", (1, 32), None, default_from=(1, 36), needs_fips=True),
+        OsSku("WindowsAnnual", "10.0.25398", "ltsc2022", (1, 28), None, new_pools_until=date(2026, 5, 15)),
     ]
 }
 

@@ -8,6 +8,7 @@ from typing import Optional
 
 import click
 
+from labkit import manifests
 from labkit.sim import service
 
 _STATE_DIR = click.option(
@@ -82,7 +83,7 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
     import yaml
 
     from labkit.errors import LabConfigError
-    from labkit.runner import default_out_dir, run_lab
+    from labkit.runner import default_out_dir, point_latest, run_lab
 
     values = dict(yaml.safe_load(params_file.read_text()) or {}) if params_file else {}
     for item in parameters:
@@ -92,11 +93,23 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
         values[name.strip()] = value
     if backend:
         values["backend"] = backend
-    out_dir = out_dir or default_out_dir()
     try:
-        summary = run_lab(values, out_dir=out_dir, keep=keep, say=click.echo)
+        summary = run_lab(values, out_dir=out_dir or default_out_dir(), keep=keep, say=click.echo)
     except LabConfigError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{summary['status']}: executed notebooks, summary.json and report.md in {out_dir}")
+    if out_dir is None:
+        point_latest(Path(summary["out_dir"]))
+    click.echo(f"{summary['status']}: executed notebooks, summary.json and report.md in {summary['out_dir']}")
     if summary["status"] != "passed":
         raise SystemExit(1)
+
+
+@main.command()
+@click.argument("name", type=click.Choice(sorted(p.name for p in manifests.MANIFEST_DIR.glob("*.yaml"))))
+@click.option("--namespace", default="gpu-resources", show_default=True, help="plugin_namespace")
+@click.option("--gpu-resource-name", default="microsoft.com/directx", show_default=True, help="gpu_resource_name")
+@click.option("--windows-image-tag", default="ltsc2022", show_default=True, help="servercore tag of the nodes' Windows version")
+def manifest(name: str, namespace: str, gpu_resource_name: str, windows_image_tag: str) -> None:
+    """Print a manifest with the lesson's values, for `| kubectl apply -f -`."""
+    click.echo(manifests.dump(manifests.load(name, namespace=namespace, gpu_resource_name=gpu_resource_name,
+                                             windows_image_tag=windows_image_tag)), nl=False)

@@ -10,7 +10,9 @@ Example:
 
 from __future__ import annotations
 
+from labkit import catalog
 from labkit.params import LabParams
+from labkit.pools import LAB_TAG, tag_value
 
 _FEATURE = '--namespace "Microsoft.ContainerService" --name "WindowsGPUPreview"'
 
@@ -18,6 +20,15 @@ _FEATURE = '--namespace "Microsoft.ContainerService" --name "WindowsGPUPreview"'
 def command(step: str, params: LabParams) -> str:
     """The command line(s) for one step; see :data:`STEPS` for the step names."""
     return STEPS[step](params)
+
+
+def _apply(p: LabParams, manifest: str) -> str:
+    """``kubectl apply`` of a shipped manifest, rendered first when the lesson's values differ from the file's."""
+    tag = catalog.WINDOWS_OS_SKUS[p.os_sku].servercore_tag if p.os_sku else "ltsc2022"
+    if (p.plugin_namespace, p.gpu_resource_name, tag) == ("gpu-resources", "microsoft.com/directx", "ltsc2022"):
+        return f"kubectl apply -f manifests/{manifest}"
+    return (f"labkit manifest {manifest} --namespace {p.plugin_namespace} --gpu-resource-name {p.gpu_resource_name} "
+            f"--windows-image-tag {tag} | kubectl apply -f -")
 
 
 def _pool_add(p: LabParams, *, manual: bool) -> str:
@@ -29,7 +40,7 @@ def _pool_add(p: LabParams, *, manual: bool) -> str:
         + f" --node-vm-size {p.vm_size}"
         + (" --gpu-driver none" if manual else (f" --driver-type {p.driver_type}" if p.driver_type else ""))
         + (" --enable-fips-image" if p.enable_fips else ""),
-        f"--tags labkit={'03_gpu_pool_manual_driver' if manual else '02_gpu_pool_auto_driver'}",
+        f"--tags {LAB_TAG}={tag_value(manual=manual)}",
     ]
     return " \\\n    ".join(parts)
 
@@ -44,7 +55,7 @@ STEPS = {
     "create_manual_pool": lambda p: _pool_add(p, manual=True),
     "deploy_plugin": lambda p: (
         f"kubectl create namespace {p.plugin_namespace}\n"
-        "kubectl apply -f manifests/k8s-directx-device-plugin.yaml\n"
+        f"{_apply(p, 'k8s-directx-device-plugin.yaml')}\n"
         f"kubectl rollout status daemonset/nvidia-device-plugin-daemonset -n {p.plugin_namespace}"
     ),
     "show_capacity": lambda p: (
@@ -52,13 +63,13 @@ STEPS = {
         "kubectl describe nodes -l kubernetes.io/os=windows | grep -A 8 Capacity"
     ),
     "run_workload": lambda p: (
-        "kubectl apply -f manifests/windows-gpu-workload.yaml\n"
+        f"{_apply(p, 'windows-gpu-workload.yaml')}\n"
         f"kubectl wait --for=condition=complete job/windows-gpu-workload -n {p.plugin_namespace} --timeout={int(p.timeout_minutes)}m\n"
         f"kubectl logs job/windows-gpu-workload -n {p.plugin_namespace}"
     ),
     "cleanup": lambda p: (
         f"kubectl delete jobs windows-gpu-workload -n {p.plugin_namespace}\n"
-        "kubectl delete -f manifests/k8s-directx-device-plugin.yaml\n"
+        f"kubectl delete daemonset nvidia-device-plugin-daemonset -n {p.plugin_namespace}\n"
         f"kubectl delete namespace {p.plugin_namespace}\n"
         f"az aks nodepool delete --resource-group {p.resource_group} --cluster-name {p.cluster_name} --name {p.pool_name}\n"
         f"az aks nodepool delete --resource-group {p.resource_group} --cluster-name {p.cluster_name} --name {p.manual_pool_name}"

@@ -6,7 +6,7 @@ import json
 from contextlib import contextmanager
 from typing import Iterator
 
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from labkit.errors import OperationError
@@ -28,6 +28,7 @@ _HINTS = {
     "AuthenticationFailed": "Sign in again: `az login` for Azure, or `labkit sim start` for the simulator.",
     "VMSizeRetired": "Pick a current size from labkit.catalog (e.g. Standard_NC4as_T4_v3).",
     "VMSizeNotSupported": "Pick an NVIDIA size from labkit.catalog (e.g. Standard_NC4as_T4_v3).",
+    "ConnectionFailed": "The endpoint did not answer: for the simulator run `labkit sim start`; for Azure check your network or proxy.",
 }
 
 
@@ -42,10 +43,8 @@ def reported(operation: str) -> Iterator[None]:
         code = getattr(error.error, "code", None) or f"HTTP {error.status_code}"
         message = getattr(error.error, "message", None) or _first_line(error.message)
         raise OperationError(operation, code, message, _hint(code)) from None
-    except ServiceRequestError as error:
-        raise OperationError(operation, "ConnectionFailed", _first_line(str(error)), _unreachable_hint()) from None
-    except Urllib3Error as error:
-        raise OperationError(operation, "ConnectionFailed", _first_line(str(error)), _unreachable_hint()) from None
+    except (ServiceRequestError, ServiceResponseError, Urllib3Error) as error:
+        raise OperationError(operation, "ConnectionFailed", _first_line(str(error)), _HINTS["ConnectionFailed"]) from None
     except Exception as error:
         # Matched by name so that lessons without Kubernetes steps never pay for importing the client.
         if not any(c.__name__ == "ApiException" and c.__module__.startswith("kubernetes.") for c in type(error).__mro__):
@@ -56,10 +55,6 @@ def reported(operation: str) -> Iterator[None]:
 
 def _hint(code: str) -> str:
     return _HINTS.get(code, "")
-
-
-def _unreachable_hint() -> str:
-    return "The endpoint did not answer: for the simulator run `labkit sim start`; for Azure check your network or proxy."
 
 
 def _kubernetes_status(error: Exception) -> tuple[str, str]:

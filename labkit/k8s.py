@@ -17,6 +17,9 @@ from kubernetes.client.exceptions import ApiException
 
 Obj = dict[str, Any]
 
+#: Seconds to connect, and to wait for an answer, on every call: a stalled API server must not hang a cell.
+REQUEST_TIMEOUT = (10, 60)
+
 #: The kinds the lab works with, and their API versions.
 API_VERSIONS = {"Namespace": "v1", "Node": "v1", "Pod": "v1", "Event": "v1", "DaemonSet": "apps/v1", "Job": "batch/v1"}
 
@@ -32,29 +35,29 @@ class Kubernetes:
 
     def list(self, kind: str, namespace: Optional[str] = None, **selectors: str) -> list[Obj]:
         """Objects of a kind, in one namespace or all; ``label_selector=``/``field_selector=`` narrow it."""
-        return self._client.get(self._resource(kind), namespace=namespace, **selectors).to_dict()["items"]
+        return self._client.get(self._resource(kind), namespace=namespace, _request_timeout=REQUEST_TIMEOUT, **selectors).to_dict()["items"]
 
     def read(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[Obj]:
         """The object, or None when it does not exist."""
         try:
-            return self._client.get(self._resource(kind), name=name, namespace=namespace).to_dict()
+            return self._client.get(self._resource(kind), name=name, namespace=namespace, _request_timeout=REQUEST_TIMEOUT).to_dict()
         except ApiException as error:
             if error.status == 404:
                 return None
             raise
 
     def create(self, kind: str, body: Obj, namespace: Optional[str] = None) -> Obj:
-        return self._client.create(self._resource(kind), body=body, namespace=namespace).to_dict()
+        return self._client.create(self._resource(kind), body=body, namespace=namespace, _request_timeout=REQUEST_TIMEOUT).to_dict()
 
     def patch(self, kind: str, body: Obj, namespace: Optional[str] = None) -> Obj:
         """A strategic merge patch, as ``kubectl apply`` sends for these kinds."""
-        return self._client.patch(self._resource(kind), body=body, namespace=namespace).to_dict()
+        return self._client.patch(self._resource(kind), body=body, namespace=namespace, _request_timeout=REQUEST_TIMEOUT).to_dict()
 
     def delete(self, kind: str, name: str, namespace: Optional[str] = None, *, propagation: str = "Background") -> bool:
         """Delete the object; False when it was already gone."""
         options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": propagation}
         try:
-            self._client.delete(self._resource(kind), name=name, namespace=namespace, body=options)
+            self._client.delete(self._resource(kind), name=name, namespace=namespace, body=options, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as error:
             if error.status == 404:
                 return False
@@ -62,5 +65,7 @@ class Kubernetes:
         return True
 
     def log(self, pod: str, namespace: str) -> str:
-        response = self._client.request("get", f"/api/v1/namespaces/{namespace}/pods/{pod}/log", serialize=False)
+        response = self._client.request(
+            "get", f"/api/v1/namespaces/{namespace}/pods/{pod}/log", serialize=False, _request_timeout=REQUEST_TIMEOUT,
+        )
         return response.data.decode()

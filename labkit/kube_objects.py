@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit import manifests
+from labkit import catalog, manifests
 from labkit.errors import MissingPrerequisite, OperationError
 from labkit.failures import reported
 from labkit.lab import Lab
@@ -19,9 +19,16 @@ WORKLOAD_JOB = "windows-gpu-workload"
 
 
 def load(lab: Lab, name: str) -> dict[str, Any]:
-    """The manifest's one document, with the lesson's namespace and GPU resource name."""
-    (doc,) = manifests.load(name, namespace=lab.params.plugin_namespace, gpu_resource_name=lab.params.gpu_resource_name)
+    """The manifest's one document, with the lesson's namespace, GPU resource name and Windows image."""
+    os_sku = lab.params.os_sku or catalog.default_os_sku(lab.cluster_version())
+    (doc,) = manifests.load(name, namespace=lab.params.plugin_namespace, gpu_resource_name=lab.params.gpu_resource_name,
+                            windows_image_tag=catalog.WINDOWS_OS_SKUS[os_sku].servercore_tag)
     return doc
+
+
+def _ours(obj: dict[str, Any]) -> bool:
+    key, value = manifests.MANAGED_BY
+    return obj["metadata"].get("labels", {}).get(key) == value
 
 
 def ensure_namespace(lab: Lab) -> bool:
@@ -44,17 +51,23 @@ def deploy_device_plugin(lab: Lab) -> dict[str, Any]:
     ensure_namespace(lab)
     body = load(lab, manifests.DEVICE_PLUGIN)
     with reported(f"applying DaemonSet {PLUGIN_DAEMONSET}"):
-        if lab.k8s.read("DaemonSet", PLUGIN_DAEMONSET, namespace) is None:
+        existing = lab.k8s.read("DaemonSet", PLUGIN_DAEMONSET, namespace)
+        if existing is None:
             lab.k8s.create("DaemonSet", body, namespace)
-        else:
+        elif _ours(existing):
             lab.k8s.patch("DaemonSet", body, namespace)
+        else:
+            print(f"DaemonSet {PLUGIN_DAEMONSET} exists and was not created by labkit: it is used as it is, and clean-up will leave it")
 
     def rolled_out() -> tuple[bool, str]:
         ds = lab.k8s.read("DaemonSet", PLUGIN_DAEMONSET, namespace)
+        if ds is None:
+            raise MissingPrerequisite(f"DaemonSet {PLUGIN_DAEMONSET} (it was deleted meanwhile)", "this cell again")
         status = ds.get("status", {})
         desired, ready = status.get("desiredNumberScheduled", 0), status.get("numberReady", 0)
         current = status.get("observedGeneration", 0) >= ds["metadata"].get("generation", 0)
-        return current and desired > 0 and ready == desired, f"{ready}/{desired} pods ready"
+        updated = status.get("updatedNumberScheduled", 0) == desired
+        return current and updated and desired > 0 and ready == desired, f"{ready}/{desired} pods ready"
 
     with reported(f"waiting for DaemonSet {PLUGIN_DAEMONSET}"):
         wait_for(rolled_out, what=f"DaemonSet {PLUGIN_DAEMONSET} rollout", **lab.wait_options())
@@ -66,12 +79,18 @@ def run_workload(lab: Lab) -> tuple[str, str]:
     namespace = lab.params.plugin_namespace
     ensure_namespace(lab)
     with reported(f"creating Job {WORKLOAD_JOB}"):
-        if lab.k8s.read("Job", WORKLOAD_JOB, namespace) is None:
+        existing = lab.k8s.read("Job", WORKLOAD_JOB, namespace)
+        if existing is not None and _ours(existing) and "Failed" in _true_conditions(existing):
+            _delete_and_wait(lab, "Job", WORKLOAD_JOB, namespace)  # a failed run of ours is retried, not reported again
+            existing = None
+        if existing is None:
             lab.k8s.create("Job", load(lab, manifests.GPU_WORKLOAD), namespace)
 
     def finished() -> tuple[bool, str]:
         job = lab.k8s.read("Job", WORKLOAD_JOB, namespace)
-        conditions = {c["type"]: c for c in job.get("status", {}).get("conditions", []) if c["status"] == "True"}
+        if job is None:
+            raise MissingPrerequisite(f"Job {WORKLOAD_JOB} (it was deleted meanwhile)", "this cell again")
+        conditions = _true_conditions(job)
         if "Failed" in conditions:
             failed = conditions["Failed"]
             raise OperationError(f"running Job {WORKLOAD_JOB}", failed.get("reason", "Failed"), failed.get("message", "the Job failed"),
@@ -85,6 +104,15 @@ def run_workload(lab: Lab) -> tuple[str, str]:
         pod = _workload_pods(lab)[-1]
         log = lab.k8s.log(pod["metadata"]["name"], namespace)
     return pod["spec"]["nodeName"], log
+
+
+def _true_conditions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["type"]: c for c in obj.get("status", {}).get("conditions", []) if c["status"] == "True"}
+
+
+def _delete_and_wait(lab: Lab, kind: str, name: str, namespace: str) -> None:
+    lab.k8s.delete(kind, name, namespace)
+    wait_for(lambda: (lab.k8s.read(kind, name, namespace) is None, "deleting"), what=f"{kind} {name} to go", **lab.wait_options())
 
 
 def _workload_pods(lab: Lab) -> list[dict[str, Any]]:
@@ -104,13 +132,12 @@ def _pending_reason(lab: Lab) -> str:
 def delete_lab_objects(lab: Lab) -> list[str]:
     """Delete the Job, the DaemonSet and (if the lab created it) the namespace; returns what was removed."""
     namespace = lab.params.plugin_namespace
-    key, value = manifests.MANAGED_BY
     removed = []
     for kind, name, ns in (("Job", WORKLOAD_JOB, namespace), ("DaemonSet", PLUGIN_DAEMONSET, namespace), ("Namespace", namespace, None)):
         label = f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
         with reported(f"deleting {label}"):
             obj = lab.k8s.read(kind, name, ns)
-            if obj is None or obj["metadata"].get("labels", {}).get(key) != value:
+            if obj is None or not _ours(obj):
                 continue
             if lab.k8s.delete(kind, name, ns):
                 removed.append(label)

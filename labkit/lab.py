@@ -2,22 +2,25 @@
 
 Example:
     >>> from labkit import Lab, load_params
-    >>> lab = Lab(load_params())                 # doctest: +SKIP  (starts the simulator if needed)
+    >>> lab = Lab(load_params())  # starts the simulator if needed   # doctest: +SKIP
     >>> lab.cluster_version()                    # doctest: +SKIP
     (1, 33)
 """
 
 from __future__ import annotations
 
+import shutil
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from labkit import catalog
-from labkit.backend import GA_API_VERSION, PREVIEW_API_VERSION, Backend, connect
+from labkit.backend import Backend, connect
+from labkit.catalog import GA_API_VERSION, PREVIEW_API_VERSION
+from labkit.errors import OperationError
 from labkit.failures import reported
 from labkit.params import LabParams
-from labkit.files import write_private
+from labkit.files import private_dir, write_private
 
 
 class Lab:
@@ -69,9 +72,7 @@ class Lab:
             return self.aks.managed_clusters.get(self.params.resource_group, self.params.cluster_name)
 
     def cluster_version(self) -> catalog.Version:
-        cluster = self.cluster()
-        version = cluster.properties.current_kubernetes_version or cluster.properties.kubernetes_version
-        return catalog.parse_version(version)
+        return catalog.parse_version(kubernetes_version(self.cluster()))
 
     # --- Kubernetes ----------------------------------------------------------------------------------
 
@@ -81,10 +82,10 @@ class Lab:
         p = self.params
         with reported("fetching cluster credentials"):
             result = self.aks.managed_clusters.list_cluster_user_credentials(p.resource_group, p.cluster_name)
-        directory = self.backend.kubeconfig_dir
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = directory / f"{self.backend.subscription_id[:8]}-{p.resource_group}-{p.cluster_name}.yaml"
-        write_private(path, result.kubeconfigs[0].value)
+        kubeconfig = result.kubeconfigs[0].value
+        _require_exec_plugins(kubeconfig)
+        path = private_dir(self.backend.kubeconfig_dir) / f"{self.backend.subscription_id[:8]}-{p.resource_group}-{p.cluster_name}.yaml"
+        write_private(path, kubeconfig)
         return path
 
     @cached_property
@@ -102,3 +103,22 @@ class Lab:
     def wait_options(self) -> dict[str, float]:
         """Keyword arguments for :func:`labkit.waiting.wait_for`."""
         return {"timeout_minutes": self.params.timeout_minutes, "poll_seconds": self.backend.poll_seconds}
+
+
+def kubernetes_version(cluster: Any) -> str:
+    """The version the cluster's control plane runs (during an upgrade, the one it runs now)."""
+    return cluster.properties.current_kubernetes_version or cluster.properties.kubernetes_version
+
+
+def _require_exec_plugins(kubeconfig: bytes) -> None:
+    """Entra ID clusters' kubeconfigs run kubelogin; without it the client would go on with no credentials."""
+    import yaml
+
+    for user in yaml.safe_load(kubeconfig).get("users") or []:
+        command = (user.get("user") or {}).get("exec", {}).get("command")
+        if command and shutil.which(command) is None:
+            raise OperationError(
+                "fetching cluster credentials", "CredentialPluginMissing",
+                f"the cluster's kubeconfig runs {command!r} (a Microsoft Entra ID cluster), which is not installed",
+                "Install it with `az aks install-cli` (or from https://aka.ms/aks/kubelogin), then run this cell again.",
+            )

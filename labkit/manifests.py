@@ -27,6 +27,8 @@ MANAGED_BY = ("app.kubernetes.io/managed-by", "labkit")
 
 _SHIPPED_NAMESPACE = "gpu-resources"
 _SHIPPED_RESOURCE = "microsoft.com/directx"
+_SHIPPED_IMAGE_TAG = "ltsc2022"
+_WINDOWS_BASE_IMAGE = "mcr.microsoft.com/windows/servercore:"
 
 
 def load(
@@ -34,10 +36,15 @@ def load(
     *,
     namespace: str = _SHIPPED_NAMESPACE,
     gpu_resource_name: str = _SHIPPED_RESOURCE,
+    windows_image_tag: str = _SHIPPED_IMAGE_TAG,
 ) -> list[dict[str, Any]]:
-    """The documents of one manifest, with namespace and GPU resource name substituted."""
+    """The documents of one manifest, with namespace, GPU resource name and Windows base image tag substituted.
+
+    The tag must match the nodes' Windows version (ltsc2019, ltsc2022, ltsc2025): process-isolated Windows
+    containers run only on the build they were made for.
+    """
     docs = [d for d in yaml.safe_load_all((MANIFEST_DIR / name).read_text()) if d]
-    return [_substitute(doc, namespace, gpu_resource_name) for doc in docs]
+    return [_substitute(doc, namespace, gpu_resource_name, windows_image_tag) for doc in docs]
 
 
 def dump(docs: list[dict[str, Any]]) -> str:
@@ -45,12 +52,14 @@ def dump(docs: list[dict[str, Any]]) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False)
 
 
-def _substitute(doc: dict[str, Any], namespace: str, resource: str) -> dict[str, Any]:
+def _substitute(doc: dict[str, Any], namespace: str, resource: str, image_tag: str) -> dict[str, Any]:
     if doc.get("kind") == "Namespace":
         doc["metadata"]["name"] = namespace
     elif "namespace" in doc.get("metadata", {}):
         doc["metadata"]["namespace"] = namespace
     for container in _containers(doc):
+        if container["image"].startswith(_WINDOWS_BASE_IMAGE):
+            container["image"] = _WINDOWS_BASE_IMAGE + image_tag
         for section in container.get("resources", {}).values():
             if _SHIPPED_RESOURCE in section:
                 section[resource] = section.pop(_SHIPPED_RESOURCE)

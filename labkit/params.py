@@ -83,7 +83,8 @@ class LabParams:
         if self.pool_name == self.manual_pool_name:
             problems.append(Problem(
                 "manual_pool_name", self.manual_pool_name, "is the same as pool_name",
-                "lessons 02 and 03 create two distinct pools", "Use another name, e.g. 'gpudx'.",
+                "lessons 02 and 03 create two distinct pools",
+                f"Use another name, e.g. {'gpuman' if self.pool_name == 'gpudx' else 'gpudx'!r}.",
             ))
         if problems:
             raise LabConfigError(list(dict.fromkeys(problems)))  # both pools share most settings: once each

@@ -14,7 +14,7 @@ from typing import Optional
 from packaging.version import InvalidVersion, Version
 
 from labkit import catalog, pools
-from labkit.lab import Lab
+from labkit.lab import Lab, kubernetes_version
 
 #: Minimum versions: the SDKs this kit is written against, and the doc's CLI minimums.
 SDK_MINIMUMS = {
@@ -46,7 +46,11 @@ def tool_checks() -> list[Check]:
     """Python, the SDK packages, and (when installed) the az CLI with aks-preview and kubectl."""
     checks = [Check("python", sys.version.split()[0], sys.version_info >= (3, 10), "3.10 to 3.13")]
     for package, minimum in SDK_MINIMUMS.items():
-        found = metadata.version(package)
+        try:
+            found = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            checks.append(Check(package, "not installed", False, f"pip install '{package}>={minimum}'"))
+            continue
         checks.append(Check(package, found, _at_least(found, minimum), f"needs {minimum} or later"))
     checks += _az_checks()
     kubectl = shutil.which("kubectl")
@@ -79,8 +83,8 @@ def _at_least(found: str, minimum: str) -> bool:
 def cluster_checks(lab: Lab) -> list[Check]:
     """The cluster exists and runs a Kubernetes version that takes Windows GPU pools; the size is current."""
     cluster = lab.cluster()
-    version_text = cluster.properties.current_kubernetes_version or cluster.properties.kubernetes_version
-    version = catalog.parse_version(version_text)
+    version_text = kubernetes_version(cluster)
+    version = catalog.parse_version(version_text) or (0, 0)
     low = catalog.MIN_WINDOWS_GPU_VERSION
     size = catalog.gpu_size(lab.params.vm_size)
     return [
@@ -102,7 +106,8 @@ def _size_note(size: Optional[catalog.GpuSize]) -> str:
     if size is None:
         return "not in labkit's catalog"
     gpus = f"{size.gpus} x {size.family.vendor} {size.family.gpu_model}"
-    return f"{gpus}, {size.vcpus} vCPUs, {size.memory_gib} GiB; default driver {size.default_driver_type}"
+    note = f"{gpus}, {size.vcpus} vCPUs, {size.memory_gib} GiB; default driver {size.default_driver_type}"
+    return note if size.family.confirmed else f"{note}; figures unconfirmed ({size.family.source})"
 
 
 def plan(lab: Lab) -> list[str]:
@@ -111,7 +116,7 @@ def plan(lab: Lab) -> list[str]:
     size = catalog.gpu_size(p.vm_size)
     vm = f"{p.node_count} x {p.vm_size}" + (f" ({size.gpus} {size.family.gpu_model} GPU each)" if size else "")
     return [
-        f"01: feature Microsoft.ContainerService/WindowsGPUPreview registered in subscription {p.subscription_id or 'of the backend'}",
+        f"01: feature Microsoft.ContainerService/WindowsGPUPreview registered in subscription {lab.backend.subscription_id}",
         f"02: Windows pool {p.pool_name}: {vm}, driver installed ({p.driver_type_for_pool()}), tag {pools.LAB_TAG}",
         f"03: Windows pool {p.manual_pool_name}: {vm}, driver skipped, tag {pools.LAB_TAG}",
         f"03: namespace {p.plugin_namespace} and DaemonSet nvidia-device-plugin-daemonset (DirectX device plugin)",

@@ -54,16 +54,8 @@ class PoolSpec:
 #: How the lessons name each PoolSpec field (the simulator passes REST property names instead).
 LESSON_NAMES = {
     "name": "pool_name",
-    "vm_size": "vm_size",
-    "os_type": "os_type",
-    "os_sku": "os_sku",
-    "mode": "mode",
     "count": "node_count",
     "orchestrator_version": "kubernetes_version",
-    "gpu_driver": "gpu_driver",
-    "driver_type": "driver_type",
-    "enable_fips": "enable_fips",
-    "gpu_instance_profile": "gpu_instance_profile",
 }
 
 

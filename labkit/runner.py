@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -49,41 +50,52 @@ def run_lab(
     """Run every lesson into ``out_dir``; returns the summary (also written as summary.json and report.md).
 
     Parameters are validated first: a bad one raises LabConfigError before any lesson starts. After a
-    failure the remaining lessons are skipped, but cleanup still runs unless ``keep``.
+    failure (a failing cell, a dead kernel, Ctrl-C) the remaining lessons are skipped, but cleanup still
+    runs unless ``keep``, and the summary is written; Ctrl-C is raised again afterwards.
     """
-    load_params(**params)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _point_latest(out_dir)
+    params = {**params, **vars(load_params(**params))}  # validated once, and every lesson gets the same values
     results_dir = out_dir / "results"
+    shutil.rmtree(results_dir, ignore_errors=True)  # a reused --out must not report an older run's results
+    out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     outcomes: list[LessonResult] = []
-    failed = False
+    interrupted: Optional[KeyboardInterrupt] = None
     # The lesson kernels inherit these: where to record results, and progress as plain text.
     kernel_env = {results.ENV: str(results_dir.resolve()), "LABKIT_PROGRESS": os.environ.get("LABKIT_PROGRESS", "text")}
     with _environment(kernel_env):
         for index, lesson in enumerate(LESSONS, 1):
+            failed = interrupted is not None or any(o.status == "failed" for o in outcomes)
             if failed and (lesson != CLEANUP or keep):
                 outcomes.append(LessonResult(lesson, "skipped"))
                 say(f"[{index}/{len(LESSONS)}] {lesson}: skipped")
                 continue
             say(f"[{index}/{len(LESSONS)}] {lesson} ...")
-            outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
+            try:
+                outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
+            except KeyboardInterrupt as stop:
+                interrupted = stop
+                outcome = LessonResult(lesson, "failed", error="interrupted (Ctrl-C)")
             outcomes.append(outcome)
             say(f"[{index}/{len(LESSONS)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
                 + (f"\n    {outcome.error}" if outcome.error else ""))
-            failed = failed or outcome.status == "failed"
-    summary = {
-        "status": "failed" if failed else "passed",
-        "backend": params.get("backend", "sim"),
-        "duration_seconds": round(time.monotonic() - started, 2),
+    summary = _summary(params, outcomes, results_dir, out_dir, time.monotonic() - started)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    (out_dir / "report.md").write_text(report(summary))
+    if interrupted is not None:
+        raise interrupted
+    return summary
+
+
+def _summary(params: dict[str, Any], outcomes: list[LessonResult], results_dir: Path, out_dir: Path, seconds: float) -> dict[str, Any]:
+    return {
+        "status": "failed" if any(o.status == "failed" for o in outcomes) else "passed",
+        "backend": params["backend"],
+        "duration_seconds": round(seconds, 2),
         "lessons": [asdict(o) for o in outcomes],
         "gpu_capacity": results.read(results_dir, "gpu_capacity"),
         "left_after_cleanup": results.read(results_dir, "leftovers"),
         "out_dir": str(out_dir),
     }
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    (out_dir / "report.md").write_text(report(summary))
-    return summary
 
 
 def _run_lesson(lesson: str, params: dict[str, Any], notebook_dir: Path, out_dir: Path) -> LessonResult:
@@ -97,9 +109,13 @@ def _run_lesson(lesson: str, params: dict[str, Any], notebook_dir: Path, out_dir
             str(source), str(out_dir / f"{lesson}.ipynb"),
             parameters={k: v for k, v in params.items() if k in declared},
             cwd=str(notebook_dir), progress_bar=False, kernel_name="python3",
+            # a cell waits at most timeout_minutes; this bounds a cell that hangs outside labkit's waits
+            execution_timeout=int(params["timeout_minutes"] * 60) + 300,
         )
     except papermill.PapermillExecutionError as error:
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{error.ename}: {error.evalue}")
+    except Exception as error:  # a dead kernel or a cell timeout: recorded, so that cleanup still runs
+        return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{type(error).__name__}: {error}")
     return LessonResult(lesson, "passed", round(time.monotonic() - started, 2))
 
 
@@ -117,11 +133,19 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _point_latest(out_dir: Path) -> None:
+def point_latest(out_dir: Path) -> None:
+    """Make ``latest`` beside ``out_dir`` point at it; anything there that is not our symlink is left alone."""
     latest = out_dir.parent / "latest"
-    if latest.is_symlink() or latest.exists():
+    if latest.exists() and not latest.is_symlink():
+        return
+    if latest.is_symlink():
         latest.unlink()
     latest.symlink_to(out_dir.name)
+
+
+def _cell(text: Optional[str]) -> str:
+    """Text safe inside one Markdown table cell."""
+    return " ".join((text or "").split()).replace("|", "\\|")
 
 
 def report(summary: dict[str, Any]) -> str:
@@ -129,7 +153,7 @@ def report(summary: dict[str, Any]) -> str:
     lines = [f"# labkit run: {summary['status'].upper()}", "",
              f"Backend `{summary['backend']}`, {summary['duration_seconds']:.1f} s in all.", "",
              "| lesson | status | seconds | error |", "| --- | --- | --- | --- |"]
-    lines += [f"| {o['name']} | {o['status']} | {o['duration_seconds']:.1f} | {o['error'] or ''} |" for o in summary["lessons"]]
+    lines += [f"| {o['name']} | {o['status']} | {o['duration_seconds']:.1f} | {_cell(o['error'])} |" for o in summary["lessons"]]
     lines += ["", "## GPU capacity found", ""]
     capacity = summary["gpu_capacity"] or []
     lines += [f"- {row['node']} (pool {row['pool']}, {row['vm_size']}): capacity {row['capacity']}, allocatable {row['allocatable']}"

@@ -101,6 +101,49 @@ def test_workload_runs_twice_and_logs_its_gpu(lab):
     assert run_workload(lab) == (node, log)
 
 
+def test_a_users_own_device_plugin_is_used_but_never_taken_over(lab):
+    from labkit import manifests
+    from labkit.kube_objects import PLUGIN_DAEMONSET
+
+    theirs = Lab(load_params(plugin_namespace="theirs", timeout_minutes=1))
+    theirs.k8s.create("Namespace", {"metadata": {"name": "theirs"}})
+    (plugin,) = manifests.load(manifests.DEVICE_PLUGIN, namespace="theirs")
+    plugin["metadata"]["labels"] = {}
+    theirs.k8s.create("DaemonSet", plugin, "theirs")
+    deploy_device_plugin(theirs)
+    assert theirs.k8s.read("DaemonSet", PLUGIN_DAEMONSET, "theirs")["metadata"].get("labels", {}) == {}
+    assert "DaemonSet theirs/" + PLUGIN_DAEMONSET not in cleanup(Lab(load_params(plugin_namespace="theirs", pool_name="nopool", manual_pool_name="nopol2")))
+    assert theirs.k8s.read("DaemonSet", PLUGIN_DAEMONSET, "theirs") is not None
+
+
+def test_pool_being_deleted_is_waited_out_and_created_again(lab):
+    p = lab.params
+    lab.aks.agent_pools.begin_delete(p.resource_group, p.cluster_name, "gpunp")
+    assert get_pool(lab, "gpunp").properties.provisioning_state == "Deleting"
+    pool = create_gpu_pool(lab)
+    assert pool.properties.provisioning_state == "Succeeded"
+    assert [r.allocatable for r in wait_for_gpus(lab, "gpunp")] == [1]
+
+
+def test_a_differently_named_gpu_resource_is_a_config_error_at_once(lab):
+    from labkit import LabConfigError
+
+    other_name = Lab(load_params(gpu_resource_name="microsoft.com.directx/gpu", timeout_minutes=1))
+    with pytest.raises(LabConfigError) as caught:
+        wait_for_gpus(other_name, "gpunp")
+    assert caught.value.params == ["gpu_resource_name"]
+    assert "Set gpu_resource_name='microsoft.com/directx'" in str(caught.value)
+
+
+def test_entra_id_kubeconfig_without_kubelogin_is_a_clear_error():
+    from labkit.lab import _require_exec_plugins
+
+    kubeconfig = b"users:\n- name: u\n  user:\n    exec:\n      command: kubelogin-not-installed-here\n"
+    with pytest.raises(OperationError) as caught:
+        _require_exec_plugins(kubeconfig)
+    assert caught.value.code == "CredentialPluginMissing" and "az aks install-cli" in caught.value.hint
+
+
 def test_service_error_is_one_line_with_a_hint(lab):
     unchecked = Lab(load_params(pool_name="gpuold", vm_size="Standard_NC6s_v3", local_checks=False, timeout_minutes=1))
     with pytest.raises(OperationError) as caught:
@@ -124,11 +167,15 @@ def test_cleanup_removes_only_what_the_lab_created_and_twice_is_fine(lab, sim):
     lab.aks.agent_pools.begin_create_or_update(p.resource_group, p.cluster_name, "userpl", user_pool).result()
     lab.k8s.create("Namespace", {"metadata": {"name": "users-own"}})
     removed = cleanup(lab)
-    assert {"pool gpunp", "pool gpudx", "pool gpugr", "pool gpuslw", "Namespace gpu-resources"} <= set(removed)
-    assert leftovers(lab) == []
+    assert {"pool gpunp", "pool gpudx", "Namespace gpu-resources"} <= set(removed)
     assert cleanup(lab) == []
-    assert get_pool(lab, "userpl") is not None
+    assert leftovers(lab) == []
+    assert get_pool(lab, "userpl") is not None, "a pool the lab did not create"
     assert lab.k8s.read("Namespace", "users-own")["metadata"]["name"] == "users-own"
+    for other in ("gpugr", "gpuslw"):  # other labs' pools (other names): theirs to clean up
+        assert get_pool(lab, other) is not None
+        assert cleanup(Lab(load_params(pool_name=other, timeout_minutes=1))) == [f"pool {other}"]
+
 
 
 def test_kubernetes_error_is_one_readable_line(lab):

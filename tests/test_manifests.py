@@ -64,3 +64,10 @@ def test_dump_is_loadable_yaml():
 
     docs = manifests.load(manifests.DEVICE_PLUGIN)
     assert list(yaml.safe_load_all(manifests.dump(docs))) == docs
+
+
+def test_workload_image_follows_the_windows_version():
+    (job,) = manifests.load(manifests.GPU_WORKLOAD, windows_image_tag="ltsc2025")
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "mcr.microsoft.com/windows/servercore:ltsc2025"
+    (plugin,) = manifests.load(manifests.DEVICE_PLUGIN, windows_image_tag="ltsc2025")
+    assert plugin["spec"]["template"]["spec"]["containers"][0]["image"].endswith("device-plugin:0.0.17")

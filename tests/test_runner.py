@@ -118,3 +118,55 @@ def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status):
     assert statuses == ["passed", "passed", "failed", "skipped", "skipped", cleanup_status]
     assert summary["status"] == "failed"
     assert "RuntimeError: boom" in summary["lessons"][2]["error"]
+
+
+def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path):
+    from labkit.runner import run_lab
+
+    lessons = fake_lessons(tmp_path / "lessons", failing="none")
+    crash = (lessons / "03_gpu_pool_manual_driver.ipynb").read_text().replace("1 + 1", "import os; os._exit(1)")
+    (lessons / "03_gpu_pool_manual_driver.ipynb").write_text(crash)
+    summary = run_lab({}, out_dir=tmp_path / "out", notebook_dir=lessons, say=lambda _: None)
+    assert [lesson["status"] for lesson in summary["lessons"]][3:] == ["failed", "skipped", "passed"]
+    assert "DeadKernelError" in summary["lessons"][3]["error"]
+    assert (tmp_path / "out" / "summary.json").exists()
+
+
+def test_ctrl_c_still_cleans_up_writes_the_summary_and_stops(tmp_path, monkeypatch):
+    from labkit import runner
+
+    lessons = fake_lessons(tmp_path / "lessons", failing="none")
+    real_run_lesson = runner._run_lesson
+
+    def interrupt_lesson_02(lesson, *args):
+        if lesson == "02_gpu_pool_auto_driver":
+            raise KeyboardInterrupt
+        return real_run_lesson(lesson, *args)
+
+    monkeypatch.setattr(runner, "_run_lesson", interrupt_lesson_02)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_lab({}, out_dir=tmp_path / "out", notebook_dir=lessons, say=lambda _: None)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "skipped", "skipped", "passed"]
+
+
+def test_latest_is_only_ever_our_own_symlink(tmp_path):
+    from labkit.runner import point_latest
+
+    (tmp_path / "latest").write_text("a file of the user's")
+    point_latest(tmp_path / "run-1")
+    assert (tmp_path / "latest").read_text() == "a file of the user's"
+    (tmp_path / "latest").unlink()
+    for run in ("run-1", "run-2"):
+        point_latest(tmp_path / run)
+    assert (tmp_path / "latest").resolve().name == "run-2"
+
+
+def test_report_keeps_an_error_inside_its_table_cell():
+    from labkit.runner import report
+
+    error = "creating pool failed: X: a | b\n  What to do: retry"
+    summary = {"status": "failed", "backend": "sim", "duration_seconds": 1.0, "gpu_capacity": None, "left_after_cleanup": [],
+               "lessons": [{"name": "02", "status": "failed", "duration_seconds": 1.0, "error": error}]}
+    row = next(line for line in report(summary).splitlines() if line.startswith("| 02 "))
+    assert row == "| 02 | failed | 1.0 | creating pool failed: X: a \\| b What to do: retry |"

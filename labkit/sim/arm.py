@@ -34,6 +34,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
 
+from labkit.catalog import GA_API_VERSION
 from labkit import catalog
 from labkit.errors import Problem
 from labkit.rules import PoolSpec, effective_driver_type, pool_problems
@@ -41,7 +42,6 @@ from labkit.sim.store import Obj, rfc3339
 from labkit.sim.world import World, kubeconfig_yaml
 
 PROVIDER = "Microsoft.ContainerService"
-GA_API_VERSION = "2026-08-01"
 PREVIEW_FEATURE = "WindowsGPUPreview"
 SYSTEM_POOL = "nodepool1"
 SYSTEM_POOL_SIZE = "Standard_D4ds_v5"
@@ -175,7 +175,7 @@ def advance(world: World) -> None:
         _advance_registration(world, provider, provider, "registrationState", "provider_registration")
         for feature in world.store.arm_list(_feature_id(world, provider["namespace"], "")):
             _advance_registration(world, feature, feature["properties"], "state", "feature_registration")
-    for pool in _pools(world):
+    for pool in pools(world):
         _advance_pool(world, pool)
 
 
@@ -340,7 +340,7 @@ def _credentials(call: Call, kind: str) -> web.Response:
 
 
 def _cluster_view(call: Call, cluster: Obj) -> Obj:
-    profiles = [{"name": p["name"], **_public(p, call.api_version)["properties"]} for p in _pools(call.world)]
+    profiles = [{"name": p["name"], **_public(p, call.api_version)["properties"]} for p in pools(call.world)]
     view = _public(cluster)
     view["properties"]["agentPoolProfiles"] = profiles
     return view
@@ -363,7 +363,7 @@ def _require_cluster(call: Call) -> Obj:
 
 async def list_pools(call: Call) -> web.Response:
     _require_cluster(call)
-    return _json({"value": [_public(p, call.api_version) for p in _pools(call.world)]})
+    return _json({"value": [_public(p, call.api_version) for p in pools(call.world)]})
 
 
 async def get_pool(call: Call) -> web.Response:
@@ -490,7 +490,7 @@ def _check_quota(world: World, name: str, properties: Obj, current_count: int) -
     if size is None:
         return
     limit = world.config.gpu_vcpu_quota
-    usage = sum(_gpu_vcpus(p["properties"]) for p in _pools(world))
+    usage = sum(_gpu_vcpus(p["properties"]) for p in pools(world))
     required = size.vcpus * (properties["count"] - current_count)
     if required > 0 and usage + required > limit:
         raise ArmError(400, "QuotaExceeded",
@@ -601,7 +601,7 @@ def _require_pool(call: Call) -> Obj:
     return pool
 
 
-def _pools(world: World) -> list[Obj]:
+def pools(world: World) -> list[Obj]:
     return world.store.arm_list(f"{world.cluster_id}/agentPools/")
 
 

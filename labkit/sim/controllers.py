@@ -75,12 +75,9 @@ class Controllers:
 
     # --- nodes from agent pools ---------------------------------------------------------------------
 
-    def _pools(self) -> list[Obj]:
-        return self.store.arm_list(f"{self.world.cluster_id}/agentPools/")
-
     def _sync_nodes(self) -> None:
         wanted: dict[str, Obj] = {}
-        for pool in self._pools():
+        for pool in arm.pools(self.world):
             for index in range(self._node_count(pool)):
                 node = self._node_for(pool, index)
                 wanted[node["metadata"]["name"]] = node
