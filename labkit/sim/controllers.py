@@ -58,7 +58,7 @@ class Controllers:
         steps = (
             lambda: arm.advance(self.world), self._sync_nodes, self._finish_namespaces, self._collect_garbage,
             self._run_daemonsets, self._run_jobs, self._schedule_pods, self._run_kubelets,
-            self._report_jobs, self._report_daemonsets,
+            self._report_jobs, self._report_daemonsets, self._forget_gone,
         )
         for step in steps:
             try:
@@ -72,6 +72,12 @@ class Controllers:
         """Whether ``step`` has taken its compressed time since ``stage`` began for ``uid``."""
         started = self._since.setdefault((uid, stage), self.clock.now())
         return self.clock.now() >= started + self.clock.seconds(step)
+
+    def _forget_gone(self) -> None:
+        """Drop the timers of pods and namespaces that no longer exist, so a long-running simulator stays small."""
+        alive = {o["metadata"]["uid"] for kind in ("Pod", "Namespace") for o in self.store.iter(kind)}
+        for key in [k for k in self._since if k[0] not in alive]:
+            del self._since[key]
 
     # --- nodes from agent pools ---------------------------------------------------------------------
 

@@ -32,6 +32,10 @@ log = logging.getLogger("labkit.sim")
 TICK = 0.05
 
 
+#: Where the application keeps its controllers (tests look at their state through it).
+CONTROLLERS = web.AppKey("controllers", controllers.Controllers)
+
+
 def build_app(world: World) -> web.Application:
     """The aiohttp application: authentication, the two planes, and the controller loop."""
     reconciler = controllers.Controllers(world)
@@ -59,6 +63,7 @@ def build_app(world: World) -> web.Application:
         task.cancel()
 
     app.cleanup_ctx.append(tick)
+    app[CONTROLLERS] = reconciler
     return app
 
 
@@ -113,7 +118,9 @@ class SimServer:
         return f"https://127.0.0.1:{self.port}"
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(build_app(self.world), access_log=None, handle_signals=False)
+        app = build_app(self.world)
+        self.controllers = app[CONTROLLERS]
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(
             self._runner, "127.0.0.1", self.requested_port, ssl_context=ssl_context(self.state_dir), reuse_address=True

@@ -206,3 +206,12 @@ def test_namespace_deletion_removes_every_namespaced_kind(kube, until):
     core.delete_namespace("status-check")
     until(lambda: not [n for n in core.list_namespace().items if n.metadata.name == "status-check"], what="namespace gone")
     assert not [s for s in core.list_service_for_all_namespaces().items if s.metadata.namespace == "status-check"]
+
+
+def test_timers_of_deleted_objects_are_forgotten(sim, kube, until):
+    core, *_ = kube
+    live_uid = core.read_namespace("default").metadata.uid
+    sim.controllers._since.update({("uid-of-a-deleted-pod", "starting"): 0.0, (live_uid, "terminating"): 0.0})
+    until(lambda: ("uid-of-a-deleted-pod", "starting") not in sim.controllers._since, what="the stale timer to go")
+    assert (live_uid, "terminating") in sim.controllers._since
+    del sim.controllers._since[(live_uid, "terminating")]
