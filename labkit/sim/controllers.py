@@ -82,15 +82,16 @@ class Controllers:
     # --- nodes from agent pools ---------------------------------------------------------------------
 
     def _sync_nodes(self) -> None:
-        wanted: dict[str, Obj] = {}
+        wanted: dict[str, tuple[Obj, Obj]] = {}  # node name: (the node as its pool makes it, the pool)
         for pool in arm.pools(self.world):
             for index in range(self._node_count(pool)):
                 node = self._node_for(pool, index)
-                wanted[node["metadata"]["name"]] = node
+                wanted[node["metadata"]["name"]] = node, pool
         plugin_nodes = self._nodes_running_device_plugin()
-        for name, node in wanted.items():
-            self._advertise_gpu(node, plugin_nodes)
-            self._apply_node(node)
+        for name, (node, pool) in wanted.items():
+            existing = self.store.get("Node", "", name)
+            self._advertise_gpu(node, pool, existing, plugin_nodes)
+            self._apply_node(node, existing)
             self._renew_lease(node)
         for node in list(self.store.iter("Node")):
             name = node["metadata"]["name"]
@@ -195,17 +196,15 @@ class Controllers:
         started = pool.get("_sim", {}).get("started", 0)
         return self.clock.now() >= started + 0.75 * self.clock.seconds("pool_create")
 
-    def _advertise_gpu(self, node: Obj, plugin_nodes: set[str]) -> None:
+    def _advertise_gpu(self, node: Obj, pool: Obj, existing: Optional[Obj], plugin_nodes: set[str]) -> None:
         """Set the DirectX resource on a GPU node, the way the driver install or the plugin makes it appear."""
-        pool = self.store.arm_get(f"{self.world.cluster_id}/agentPools/{node['metadata']['labels']['agentpool']}")
         size = catalog.gpu_size(node["metadata"]["labels"]["node.kubernetes.io/instance-type"])
-        if pool is None or size is None or size.family.vendor != "NVIDIA" or node["status"]["nodeInfo"]["operatingSystem"] != "windows":
+        if size is None or size.family.vendor != "NVIDIA" or node["status"]["nodeInfo"]["operatingSystem"] != "windows":
             return
         resource = self.world.config.gpu_resource_name
         name = node["metadata"]["name"]
         driver = (pool["properties"].get("gpuProfile") or {}).get("driver", "Install")
         provisioned = pool["properties"].get("provisioningState") in ("Succeeded", "Updating")
-        existing = self.store.get("Node", "", name)
         had_gpu = existing is not None and resource in existing["status"].get("capacity", {})
         if driver == "Install" and provisioned:
             count = str(size.directx_devices)
@@ -225,9 +224,8 @@ class Controllers:
             if pod.get("status", {}).get("phase") == "Running" and _is_device_plugin(pod)
         }
 
-    def _apply_node(self, wanted: Obj) -> None:
+    def _apply_node(self, wanted: Obj, existing: Optional[Obj]) -> None:
         name = wanted["metadata"]["name"]
-        existing = self.store.get("Node", "", name)
         if existing is None:
             self.store.create(wanted)
             return

@@ -34,7 +34,6 @@ class SimConfig:
     """What the simulated subscription and cluster look like; saved in ``config.json``."""
 
     subscription_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    tenant_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     resource_group: str = "myResourceGroup"
     cluster_name: str = "myAKSCluster"
     location: str = "eastus"
