@@ -6,7 +6,7 @@ lesson can run twice; deleting one that is gone succeeds.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from labkit import catalog, manifests
 from labkit.errors import MissingPrerequisite, OperationError
@@ -81,7 +81,8 @@ def run_workload(lab: Lab) -> tuple[str, str]:
     with reported(f"creating Job {WORKLOAD_JOB}"):
         existing = lab.k8s.read("Job", WORKLOAD_JOB, namespace)
         if existing is not None and _ours(existing) and "Failed" in _true_conditions(existing):
-            _delete_and_wait(lab, "Job", WORKLOAD_JOB, namespace)  # a failed run of ours is retried, not reported again
+            lab.k8s.delete("Job", WORKLOAD_JOB, namespace)  # a failed run of ours is retried, not reported again
+            _wait_gone(lab, "Job", WORKLOAD_JOB, namespace)
             existing = None
         if existing is None:
             lab.k8s.create("Job", load(lab, manifests.GPU_WORKLOAD), namespace)
@@ -108,11 +109,6 @@ def run_workload(lab: Lab) -> tuple[str, str]:
 
 def _true_conditions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["type"]: c for c in obj.get("status", {}).get("conditions", []) if c["status"] == "True"}
-
-
-def _delete_and_wait(lab: Lab, kind: str, name: str, namespace: str) -> None:
-    lab.k8s.delete(kind, name, namespace)
-    wait_for(lambda: (lab.k8s.read(kind, name, namespace) is None, "deleting"), what=f"{kind} {name} to go", **lab.wait_options())
 
 
 def _workload_pods(lab: Lab) -> list[dict[str, Any]]:
@@ -142,19 +138,19 @@ def delete_lab_objects(lab: Lab) -> list[str]:
             if lab.k8s.delete(kind, name, ns):
                 removed.append(label)
     if f"Namespace {namespace}" in removed:
-        _wait_namespace_gone(lab)
+        _wait_gone(lab, "Namespace", namespace)
     return removed
 
 
-def _wait_namespace_gone(lab: Lab) -> None:
-    name = lab.params.plugin_namespace
+def _wait_gone(lab: Lab, kind: str, name: str, namespace: Optional[str] = None) -> None:
+    """Wait until the object no longer reads back (a namespace shows its Terminating phase meanwhile)."""
 
     def gone() -> tuple[bool, str]:
-        ns = lab.k8s.read("Namespace", name)
-        return ns is None, ns.get("status", {}).get("phase", "") if ns else "deleted"
+        obj = lab.k8s.read(kind, name, namespace)
+        return obj is None, obj.get("status", {}).get("phase", "deleting") if obj else "deleted"
 
-    with reported(f"waiting for namespace {name} to go"):
-        wait_for(gone, what=f"namespace {name}", **lab.wait_options())
+    with reported(f"waiting for {kind} {name} to go"):
+        wait_for(gone, what=f"{kind.lower()} {name}", **lab.wait_options())
 
 
 def labelled_objects(lab: Lab) -> list[str]:
