@@ -7,11 +7,12 @@ in its sample output, so besides ``gpu_resource_name`` every ``*directx*`` resou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from labkit.errors import LabConfigError, Problem
 from labkit.failures import reported
 from labkit.lab import Lab
+from labkit.pools import lab_pools
 from labkit.waiting import wait_for
 
 
@@ -28,11 +29,17 @@ class NodeGpu:
     directx: dict[str, str] = field(default_factory=dict)
 
 
-def gpu_nodes(lab: Lab) -> list[NodeGpu]:
-    """Every Windows node with its GPU capacity and allocatable for ``gpu_resource_name``."""
+def gpu_nodes(lab: Lab, pools: Optional[list[str]] = None) -> list[NodeGpu]:
+    """Windows nodes (of ``pools`` only, when given) with their GPU capacity and allocatable for ``gpu_resource_name``."""
     with reported("listing Windows nodes"):
         nodes = lab.k8s.list("Node", label_selector="kubernetes.io/os=windows")
-    return [_node_gpu(node, lab.params.gpu_resource_name) for node in nodes]
+    rows = [_node_gpu(node, lab.params.gpu_resource_name) for node in nodes]
+    return [row for row in rows if pools is None or row.pool in pools]
+
+
+def lab_gpu_nodes(lab: Lab) -> list[NodeGpu]:
+    """The nodes of the lab's own pools (found by their lab tag): other labs' nodes are not this lab's to verify."""
+    return gpu_nodes(lab, [pool.name for pool in lab_pools(lab)])
 
 
 def _node_gpu(node: dict[str, Any], resource: str) -> NodeGpu:
@@ -61,7 +68,7 @@ def wait_for_gpus(lab: Lab, pool: str) -> list[NodeGpu]:
     resource = lab.params.gpu_resource_name
 
     def schedulable() -> tuple[bool, str]:
-        rows = [row for row in gpu_nodes(lab) if row.pool == pool]
+        rows = gpu_nodes(lab, [pool])
         others = sorted({name for row in rows for name, count in row.directx.items() if name != resource and count != "0"})
         if others and not any(row.capacity for row in rows):
             raise LabConfigError([Problem(
@@ -72,12 +79,12 @@ def wait_for_gpus(lab: Lab, pool: str) -> list[NodeGpu]:
         return bool(rows) and with_gpu == len(rows), f"{with_gpu}/{len(rows)} nodes with a GPU"
 
     wait_for(schedulable, what=f"GPUs on pool {pool}", **lab.wait_options())
-    return [row for row in gpu_nodes(lab) if row.pool == pool]
+    return gpu_nodes(lab, [pool])
 
 
 def capacity_table(rows: list[NodeGpu], resource: str) -> str:
-    """The rows as a fixed-width text table, one line per node."""
-    header = ("NODE", "POOL", "VM SIZE", "READY", f"{resource} CAPACITY", "ALLOCATABLE")
+    """The rows as a fixed-width text table, one line per node, under a line naming the GPU resource."""
+    header = ("NODE", "POOL", "VM SIZE", "READY", "GPU CAPACITY", "GPU ALLOCATABLE")
     lines = [header] + [(r.node, r.pool, r.vm_size, str(r.ready), str(r.capacity), str(r.allocatable)) for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)
+    return f"GPU resource: {resource}\n" + "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)

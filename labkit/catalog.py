@@ -33,6 +33,9 @@ PREVIEW_API_VERSION = "2026-08-02-preview"
 #: Kubernetes versions below this cannot run Windows GPU pools (AKS doc "Use Windows GPUs", limitations).
 MIN_WINDOWS_GPU_VERSION: Version = (1, 29)
 
+#: A pool's minor version may trail its control plane's by at most this many (AKS supported-versions page).
+MAX_POOL_MINOR_SKEW = 3
+
 #: Windows pool names are at most this long (AKS "Use system node pools", limitations).
 WINDOWS_POOL_NAME_MAX = 6
 

@@ -1,22 +1,69 @@
-"""Lesson 05: remove what the lab created, and only that (the ``labkit`` tag, the managed-by label)."""
+"""Lesson 05 and ``labkit cleanup``: remove everything a lab created, found by its lab id, and only that.
+
+What to remove comes from the ledger in Azure and the cluster (:mod:`labkit.ledger`), never from the
+parameters, so a pool created under another name is found too and another lab's never is.
+
+Example:
+    >>> removed = cleanup(lab)            # doctest: +SKIP
+    >>> leftovers(lab)                    # doctest: +SKIP
+    []
+"""
 
 from __future__ import annotations
 
-from labkit import kube_objects, pools
+from typing import Optional
+
+from labkit import ledger
+from labkit.failures import reported
 from labkit.lab import Lab
+from labkit.ledger import Item
+from labkit.waiting import wait_for
+
+_TERMINATING = ("Deleting", "Terminating")
 
 
-def cleanup(lab: Lab) -> list[str]:
-    """Delete the lab's Job, DaemonSet, namespace and pools; returns what was removed.
+def cleanup(lab: Lab, *, lab_id: Optional[str] = None, all_labs: bool = False) -> list[Item]:
+    """Delete everything the lab (or ``lab_id``, or with ``all_labs`` every lab) created, all at once, and
+    wait until a fresh listing finds none of it; returns what there was.
 
-    Safe to run at any point, also after a failed or interrupted run, and twice.
+    Safe at any point, also after a failed or interrupted run, and twice.
     """
-    removed = kube_objects.delete_lab_objects(lab)
-    names = [pool.name for pool in pools.lab_pools(lab)]
-    removed += [f"pool {name}" for name in pools.delete_pools(lab, names)]
-    return removed
+    found = ledger.find(lab, lab_id=lab_id, all_labs=all_labs)
+    remove(lab, found)
+    if found:
+        wait_until_gone(lab, lab_id=lab_id, all_labs=all_labs)
+    return found
 
 
-def leftovers(lab: Lab) -> list[str]:
+def remove(lab: Lab, items: list[Item]) -> None:
+    """Send every delete at once: pools (their deletion goes on in Azure) and Kubernetes objects."""
+    for item in items:
+        if item.state in _TERMINATING:
+            continue
+        if item.is_pool:
+            group, cluster = item.cluster
+            with reported(f"deleting pool {item.name}"):
+                lab.aks.agent_pools.begin_delete(group, cluster, item.name)
+        else:
+            with reported(f"deleting {item.kind} {item.name}"):
+                lab.k8s.delete(item.kind, item.name, item.place or None)
+
+
+def wait_until_gone(lab: Lab, *, lab_id: Optional[str] = None, all_labs: bool = False) -> None:
+    """Wait until listing the ledger afresh finds nothing."""
+
+    def gone() -> tuple[bool, str]:
+        left = ledger.find(lab, lab_id=lab_id, all_labs=all_labs)
+        return not left, f"{len(left)} left" if left else "nothing left"
+
+    wait_for(gone, what="removing the lab's resources", **lab.wait_options())
+
+
+def leftovers(lab: Lab, *, lab_id: Optional[str] = None) -> list[str]:
     """What the lab created that still exists: empty after a successful cleanup."""
-    return [f"pool {pool.name}" for pool in pools.lab_pools(lab)] + kube_objects.labelled_objects(lab)
+    return [str(item) for item in ledger.find(lab, lab_id=lab_id)]
+
+
+def other_labs_pools(lab: Lab) -> list[Item]:
+    """Pools other labs created in the subscription: listed for information, never touched."""
+    return [item for item in ledger.find_pools(lab, all_labs=True) if item.lab != lab.params.lab_id]

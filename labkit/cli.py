@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import click
 
@@ -72,31 +72,56 @@ def kubeconfig(state_dir: Optional[Path]) -> None:
         raise click.ClickException(str(error)) from None
 
 
-@main.command()
-@click.option("--backend", type=click.Choice(["sim", "azure"]), default=None, help="Where to run (default: sim).")
-@click.option("-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="A lesson parameter; repeatable.")
-@click.option("--params-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML file of parameters.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Where executed notebooks go (default runs/<timestamp>).")
-@click.option("--keep", is_flag=True, help="Do not run the clean-up lesson after a failure.")
-def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], out_dir: Optional[Path], keep: bool) -> None:
-    """Run the lessons in order with papermill; exits non-zero when a lesson fails."""
-    import yaml
+def _parameters(options: tuple[str, ...], params_file: Optional[Path], backend: Optional[str]) -> dict[str, Any]:
+    """Lesson parameters from ``--params-file``, then ``-p NAME=VALUE`` options, then ``--backend``."""
+    from labkit.params import read_params_file
 
-    from labkit.errors import LabConfigError
-    from labkit.runner import default_out_dir, point_latest, run_lab
-
-    values = dict(yaml.safe_load(params_file.read_text()) or {}) if params_file else {}
-    for item in parameters:
+    values = read_params_file(params_file) if params_file else {}
+    for item in options:
         name, sep, value = item.partition("=")
         if not sep:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-p")
         values[name.strip()] = value
     if backend:
         values["backend"] = backend
+    return values
+
+
+def _parameter_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed([
+        click.option("--backend", type=click.Choice(["sim", "azure"]), default=None, help="Where to run (default: the lab's setting, else sim)."),
+        click.option("-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="A lesson parameter; repeatable."),
+        click.option("--params-file", type=click.Path(dir_okay=False, path_type=Path), help="YAML file of lesson parameters."),
+    ]):
+        command = option(command)
+    return command
+
+
+@main.command()
+@_parameter_options
+@click.option("--out", "out_dir", metavar="DIR", help="A new or empty folder for the executed notebooks (default runs/<time>-<lab id>).")
+@click.option("--keep", is_flag=True, help="Do not run the clean-up lesson after a failure.")
+def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], out_dir: Optional[str], keep: bool) -> None:
+    """Run the lessons in order with papermill; exits non-zero when a lesson fails."""
+    from labkit.errors import LabConfigError, Problem
+    from labkit.interrupts import Interrupted
+    from labkit.runner import point_latest, run_lab
+
     try:
-        summary = run_lab(values, out_dir=out_dir or default_out_dir(), keep=keep, say=click.echo)
+        if out_dir is not None and not out_dir.strip():
+            raise LabConfigError([Problem("--out", out_dir, "is empty", "--out names the folder a run is written to",
+                                          "Name a new folder, or leave --out out for runs/<time>-<lab id>.")])
+        summary = run_lab(_parameters(parameters, params_file, backend), out_dir=Path(out_dir) if out_dir else None,
+                          keep=keep, say=click.echo)
     except LabConfigError as error:
         raise click.ClickException(str(error)) from None
+    except Interrupted as stop:
+        summary = stop.summary
+        left = summary["left_after_cleanup"]
+        what = "nothing is left" if left == [] else f"left: {', '.join(left)}; remove it with `{summary['cleanup_command']}`" if left \
+            else f"what is left is unknown: run `{summary['cleanup_command']}`"
+        click.echo(f"interrupted by {stop.signal_name}: {what}. Summary and report in {summary['out_dir']}", err=True)
+        raise SystemExit(130) from None
     if out_dir is None:
         point_latest(Path(summary["out_dir"]))
     click.echo(f"{summary['status']}: executed notebooks, summary.json and report.md in {summary['out_dir']}")
@@ -105,11 +130,62 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
 
 
 @main.command()
+@_parameter_options
+@click.option("--lab-id", default=None, help="The lab to clean up (default: yours).")
+@click.option("--all-labs", is_flag=True, help="Every lab's resources (instructors); asks first.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--yes", is_flag=True, help="Do not ask before --all-labs removes everything.")
+def cleanup(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], lab_id: Optional[str],
+            all_labs: bool, dry_run: bool, yes: bool) -> None:
+    """Remove everything a lab created, found by its lab id in Azure and the cluster."""
+    from labkit.errors import LabError
+
+    values = _parameters(parameters, params_file, backend)
+    if lab_id:
+        values["lab_id"] = lab_id
+    try:
+        _cleanup(values, all_labs=all_labs, dry_run=dry_run, yes=yes)
+    except LabError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _cleanup(values: dict[str, Any], *, all_labs: bool, dry_run: bool, yes: bool) -> None:
+    from labkit import cleanup as lab_cleanup, ledger
+    from labkit.commands import removal
+    from labkit.lab import Lab
+    from labkit.params import lab_params
+
+    lab = Lab(lab_params(values, pool_rules=False))
+    found = ledger.find(lab, all_labs=all_labs)
+    whose = "every lab" if all_labs else f"lab {lab.params.lab_id}"
+    click.echo(f"{whose} in subscription {lab.backend.subscription_id}: " + ("nothing" if not found else f"{len(found)} found"))
+    click.echo("".join(f"  {item}\n" for item in found), nl=False)
+    others = [] if all_labs else lab_cleanup.other_labs_pools(lab)
+    if others:
+        click.echo("other labs' pools, left alone:\n" + "".join(f"  {item} (lab {item.lab})\n" for item in others), nl=False)
+    if not found:
+        return
+    if dry_run:
+        click.echo("dry run: nothing removed. By hand, the same would be:\n" + removal(found))
+        return
+    if all_labs and not yes:
+        click.confirm(f"Remove these {len(found)}, of every lab?", abort=True)
+    lab_cleanup.cleanup(lab, all_labs=all_labs)
+    left = [str(item) for item in ledger.find(lab, all_labs=all_labs)]
+    click.echo("removed; a fresh listing finds " + (f"still: {', '.join(left)}" if left else "nothing left."))
+    if left:
+        raise SystemExit(1)
+
+
+@main.command()
 @click.argument("name", type=click.Choice(sorted(p.name for p in manifests.MANIFEST_DIR.glob("*.yaml"))))
-@click.option("--namespace", default="gpu-resources", show_default=True, help="plugin_namespace")
-@click.option("--gpu-resource-name", default="microsoft.com/directx", show_default=True, help="gpu_resource_name")
-@click.option("--windows-image-tag", default="ltsc2022", show_default=True, help="servercore tag of the nodes' Windows version")
-def manifest(name: str, namespace: str, gpu_resource_name: str, windows_image_tag: str) -> None:
+@click.option("--namespace", default=manifests.SHIPPED_NAMESPACE, show_default=True, help="the lab's namespace")
+@click.option("--lab-id", default=None, help="label every object as this lab's (labkit.io/lab)")
+@click.option("--pool", default=None, help="run the pods on this pool's nodes only")
+@click.option("--gpu-resource-name", default=manifests.SHIPPED_RESOURCE, show_default=True, help="gpu_resource_name")
+@click.option("--windows-image-tag", default=manifests.SHIPPED_IMAGE_TAG, show_default=True,
+              help="servercore tag of the nodes' Windows version")
+def manifest(name: str, namespace: str, lab_id: Optional[str], pool: Optional[str], gpu_resource_name: str, windows_image_tag: str) -> None:
     """Print a manifest with the lesson's values, for `| kubectl apply -f -`."""
     click.echo(manifests.dump(manifests.load(name, namespace=namespace, gpu_resource_name=gpu_resource_name,
-                                             windows_image_tag=windows_image_tag)), nl=False)
+                                             windows_image_tag=windows_image_tag, lab_id=lab_id, node_pool=pool)), nl=False)

@@ -2,37 +2,61 @@
 
 Example:
     >>> from labkit.params import load_params
-    >>> print(command("create_manual_pool", load_params()))
+    >>> print(command("create_manual_pool", load_params(lab_id="team3")))
     az aks nodepool add --resource-group myResourceGroup --cluster-name myAKSCluster --name gpudx \\
         --node-count 1 --os-type Windows --node-vm-size Standard_NC4as_T4_v3 --gpu-driver none \\
-        --tags labkit=03_gpu_pool_manual_driver
+        --tags labkit=03_gpu_pool_manual_driver labkit-lab=team3
 """
 
 from __future__ import annotations
 
-from labkit import catalog
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Optional
+
+from labkit import catalog, manifests
+from labkit.identity import AUTO_DRIVER_LESSON, MANUAL_DRIVER_LESSON, pool_tags
 from labkit.params import LabParams
-from labkit.pools import LAB_TAG, tag_value
+
+if TYPE_CHECKING:
+    from labkit.ledger import Item
 
 _FEATURE = '--namespace "Microsoft.ContainerService" --name "WindowsGPUPreview"'
 
 
-def command(step: str, params: LabParams) -> str:
-    """The command line(s) for one step; see :data:`STEPS` for the step names."""
-    return STEPS[step](params)
+@dataclass(frozen=True)
+class _Step:
+    params: LabParams
+    namespace: str
+    workload_pool: str
 
 
-def _apply(p: LabParams, manifest: str) -> str:
-    """``kubectl apply`` of a shipped manifest, rendered first when the lesson's values differ from the file's."""
-    tag = catalog.WINDOWS_OS_SKUS[p.os_sku].servercore_tag if p.os_sku else "ltsc2022"
-    if (p.plugin_namespace, p.gpu_resource_name, tag) == ("gpu-resources", "microsoft.com/directx", "ltsc2022"):
-        return f"kubectl apply -f manifests/{manifest}"
-    return (f"labkit manifest {manifest} --namespace {p.plugin_namespace} --gpu-resource-name {p.gpu_resource_name} "
-            f"--windows-image-tag {tag} | kubectl apply -f -")
+def command(step: str, params: LabParams, *, namespace: Optional[str] = None, workload_pool: Optional[str] = None) -> str:
+    """The command line(s) for one step; see :data:`STEPS` for the step names.
+
+    Args:
+        namespace: the lab's namespace (default: ``plugin_namespace``, else the doc's).
+        workload_pool: the pool the sample Job runs on (default: lesson 03's).
+    """
+    context = _Step(params, namespace or params.plugin_namespace or manifests.SHIPPED_NAMESPACE,
+                    workload_pool or params.manual_pool_name)
+    return STEPS[step](context)
 
 
-def _pool_add(p: LabParams, *, manual: bool) -> str:
+def _apply(s: _Step, manifest: str, *, pool: Optional[str] = None) -> str:
+    """A shipped manifest rendered with the lab's values (``labkit manifest``), piped to ``kubectl apply``."""
+    p = s.params
+    tag = catalog.WINDOWS_OS_SKUS[p.os_sku].servercore_tag if p.os_sku else manifests.SHIPPED_IMAGE_TAG
+    flags = [f"--namespace {s.namespace}", f"--lab-id {p.lab_id}"]
+    flags += [f"--pool {pool}"] if pool else []
+    flags += [f"--gpu-resource-name {p.gpu_resource_name}"] if p.gpu_resource_name != manifests.SHIPPED_RESOURCE else []
+    flags += [f"--windows-image-tag {tag}"] if tag != manifests.SHIPPED_IMAGE_TAG else []
+    return f"labkit manifest {manifest} {' '.join(flags)} | kubectl apply -f -"
+
+
+def _pool_add(s: _Step, *, manual: bool) -> str:
+    p = s.params
     name = p.manual_pool_name if manual else p.pool_name
+    tags = pool_tags(p.lab_id, MANUAL_DRIVER_LESSON if manual else AUTO_DRIVER_LESSON)
     parts = [
         f"az aks nodepool add --resource-group {p.resource_group} --cluster-name {p.cluster_name} --name {name}",
         f"--node-count {p.node_count} --os-type Windows" + (f" --os-sku {p.os_sku}" if p.os_sku else "")
@@ -40,38 +64,45 @@ def _pool_add(p: LabParams, *, manual: bool) -> str:
         + f" --node-vm-size {p.vm_size}"
         + (" --gpu-driver none" if manual else (f" --driver-type {p.driver_type}" if p.driver_type else ""))
         + (" --enable-fips-image" if p.enable_fips else ""),
-        f"--tags {LAB_TAG}={tag_value(manual=manual)}",
+        "--tags " + " ".join(f"{key}={value}" for key, value in tags.items()),
     ]
     return " \\\n    ".join(parts)
 
 
-STEPS = {
-    "get_credentials": lambda p: f"az aks get-credentials --resource-group {p.resource_group} --name {p.cluster_name}",
-    "show_cluster": lambda p: f"az aks show --resource-group {p.resource_group} --name {p.cluster_name} --query kubernetesVersion -o tsv",
-    "preview_extension": lambda p: "az extension add --name aks-preview\naz extension update --name aks-preview",
-    "register_feature": lambda p: f"az feature register {_FEATURE}\naz feature show {_FEATURE} --query properties.state -o tsv",
-    "register_provider": lambda p: "az provider register --namespace Microsoft.ContainerService",
-    "create_pool": lambda p: _pool_add(p, manual=False),
-    "create_manual_pool": lambda p: _pool_add(p, manual=True),
-    "deploy_plugin": lambda p: (
-        f"kubectl create namespace {p.plugin_namespace}\n"
-        f"{_apply(p, 'k8s-directx-device-plugin.yaml')}\n"
-        f"kubectl rollout status daemonset/nvidia-device-plugin-daemonset -n {p.plugin_namespace}"
+STEPS: dict[str, Callable[[_Step], str]] = {
+    "get_credentials": lambda s: f"az aks get-credentials --resource-group {s.params.resource_group} --name {s.params.cluster_name}",
+    "show_cluster": lambda s: (f"az aks show --resource-group {s.params.resource_group} --name {s.params.cluster_name} "
+                               "--query kubernetesVersion -o tsv"),
+    "preview_extension": lambda s: "az extension add --name aks-preview\naz extension update --name aks-preview",
+    "register_feature": lambda s: f"az feature register {_FEATURE}\naz feature show {_FEATURE} --query properties.state -o tsv",
+    "register_provider": lambda s: "az provider register --namespace Microsoft.ContainerService",
+    "create_pool": lambda s: _pool_add(s, manual=False),
+    "create_manual_pool": lambda s: _pool_add(s, manual=True),
+    "deploy_plugin": lambda s: (
+        f"{_apply(s, manifests.NAMESPACE)}\n"
+        f"{_apply(s, manifests.DEVICE_PLUGIN, pool=s.params.manual_pool_name)}\n"
+        f"kubectl rollout status daemonset/nvidia-device-plugin-daemonset -n {s.namespace}"
     ),
-    "show_capacity": lambda p: (
+    "show_capacity": lambda s: (
         "kubectl get nodes -l kubernetes.io/os=windows\n"
         "kubectl describe nodes -l kubernetes.io/os=windows | grep -A 8 Capacity"
     ),
-    "run_workload": lambda p: (
-        f"{_apply(p, 'windows-gpu-workload.yaml')}\n"
-        f"kubectl wait --for=condition=complete job/windows-gpu-workload -n {p.plugin_namespace} --timeout={int(p.timeout_minutes)}m\n"
-        f"kubectl logs job/windows-gpu-workload -n {p.plugin_namespace}"
+    "run_workload": lambda s: (
+        f"{_apply(s, manifests.GPU_WORKLOAD, pool=s.workload_pool)}\n"
+        f"kubectl wait --for=condition=complete job/windows-gpu-workload -n {s.namespace} --timeout={int(s.params.timeout_minutes)}m\n"
+        f"kubectl logs job/windows-gpu-workload -n {s.namespace}"
     ),
-    "cleanup": lambda p: (
-        f"kubectl delete jobs windows-gpu-workload -n {p.plugin_namespace}\n"
-        f"kubectl delete daemonset nvidia-device-plugin-daemonset -n {p.plugin_namespace}\n"
-        f"kubectl delete namespace {p.plugin_namespace}\n"
-        f"az aks nodepool delete --resource-group {p.resource_group} --cluster-name {p.cluster_name} --name {p.pool_name}\n"
-        f"az aks nodepool delete --resource-group {p.resource_group} --cluster-name {p.cluster_name} --name {p.manual_pool_name}"
-    ),
+    "cleanup": lambda s: f"labkit cleanup --lab-id {s.params.lab_id}",
 }
+
+
+def removal(items: list["Item"]) -> str:
+    """The commands that delete these ledger items by hand (a Pod goes with its Job, DaemonSet or namespace)."""
+    lines = []
+    for item in items:
+        if item.is_pool:
+            group, cluster = item.cluster
+            lines.append(f"az aks nodepool delete --resource-group {group} --cluster-name {cluster} --name {item.name} --no-wait")
+        elif item.kind != "Pod":
+            lines.append(f"kubectl delete {item.kind.lower()} {item.name}" + (f" -n {item.place}" if item.place else ""))
+    return "\n".join(lines)

@@ -26,7 +26,18 @@ class Problem:
     code: str = "InvalidParameter"
 
     def __str__(self) -> str:
-        return f"{self.param} {self.value!r} {self.why}; {self.rule}. {self.fix}"
+        return f"{self.param} {_shown(self.value)} {self.why}; {self.rule}. {self.fix}"
+
+
+#: Values longer than this are shortened in messages, so that a problem stays one readable line.
+_SHOWN_LENGTH = 100
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) <= _SHOWN_LENGTH:
+        return text
+    return f"{text[:_SHOWN_LENGTH - 20]}... ({len(text)} characters)"
 
 
 class LabConfigError(LabError, ValueError):

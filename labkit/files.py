@@ -48,9 +48,19 @@ def exclusive_lock(path: Path) -> Iterator[None]:
 
 
 def private_dir(path: Path) -> Path:
-    """Create (if needed) a directory only its owner can enter."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    """Create (if needed) a directory only its owner can enter.
+
+    A directory that already exists keeps its mode: it may be shared (``/tmp`` is 1777), and its
+    owner chose it. The secrets labkit puts in it are 0600 files either way.
+    """
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return path
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return private_dir(path)
+    os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
     return path
 
 

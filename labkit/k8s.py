@@ -49,6 +49,15 @@ class Kubernetes:
     def create(self, kind: str, body: Obj, namespace: Optional[str] = None) -> Obj:
         return self._client.create(self._resource(kind), body=body, namespace=namespace, _request_timeout=REQUEST_TIMEOUT).to_dict()
 
+    def create_unless_exists(self, kind: str, body: Obj, namespace: Optional[str] = None) -> Optional[Obj]:
+        """Create the object; None when one of that name exists already (the API server decides, atomically)."""
+        try:
+            return self.create(kind, body, namespace)
+        except ApiException as error:
+            if error.status == 409:
+                return None
+            raise
+
     def patch(self, kind: str, body: Obj, namespace: Optional[str] = None) -> Obj:
         """A strategic merge patch, as ``kubectl apply`` sends for these kinds."""
         return self._client.patch(self._resource(kind), body=body, namespace=namespace, _request_timeout=REQUEST_TIMEOUT).to_dict()

@@ -1,7 +1,13 @@
-"""The lab's Kubernetes objects: namespace, DirectX device plugin DaemonSet, and the sample GPU Job.
+"""The lab's Kubernetes objects: its namespace, the DirectX device plugin DaemonSet, and the sample GPU Job.
 
-Each is created when missing and left alone (or brought back to the manifest) when present, so a
-lesson can run twice; deleting one that is gone succeeds.
+Labs sharing a cluster never share a namespace. A lab's namespace is ``plugin_namespace`` when that is set;
+otherwise the doc's ``gpu-resources`` when no one else has it, and ``gpu-resources-<lab id>`` when someone
+has. Either way it carries the lab's label, and later lessons find it by that label. The DaemonSet runs only
+on the lab's driver-skipped pool (on AKS, the pool with the driver installed already runs AKS's own plugin),
+and the Job only on one of the lab's pools (see :func:`workload_pool`).
+
+Each object is created when missing and left alone (or brought back to the manifest) when present, so a
+lesson can run twice.
 """
 
 from __future__ import annotations
@@ -11,53 +17,108 @@ from typing import Any, Optional
 from labkit import catalog, manifests
 from labkit.errors import MissingPrerequisite, OperationError
 from labkit.failures import reported
+from labkit.identity import MANUAL_DRIVER_LESSON, lab_selector, object_lab
 from labkit.lab import Lab
+from labkit.pools import created_in, lab_pools
 from labkit.waiting import wait_for
 
 PLUGIN_DAEMONSET = "nvidia-device-plugin-daemonset"
 WORKLOAD_JOB = "windows-gpu-workload"
+#: The namespace the AKS doc uses; a lab finding it taken gets one of its own.
+DOC_NAMESPACE = manifests.SHIPPED_NAMESPACE
 
 
-def load(lab: Lab, name: str) -> dict[str, Any]:
-    """The manifest's one document, with the lesson's namespace, GPU resource name and Windows image."""
+def load(lab: Lab, name: str, *, namespace: str, node_pool: Optional[str] = None) -> dict[str, Any]:
+    """The manifest's one document with the lab's namespace, label, GPU resource, Windows image and pool."""
     os_sku = lab.params.os_sku or catalog.default_os_sku(lab.cluster_version())
-    (doc,) = manifests.load(name, namespace=lab.params.plugin_namespace, gpu_resource_name=lab.params.gpu_resource_name,
-                            windows_image_tag=catalog.WINDOWS_OS_SKUS[os_sku].servercore_tag)
+    (doc,) = manifests.load(name, namespace=namespace, gpu_resource_name=lab.params.gpu_resource_name,
+                            windows_image_tag=catalog.WINDOWS_OS_SKUS[os_sku].servercore_tag,
+                            lab_id=lab.params.lab_id, node_pool=node_pool)
     return doc
 
 
-def _ours(obj: dict[str, Any]) -> bool:
-    key, value = manifests.MANAGED_BY
-    return obj["metadata"].get("labels", {}).get(key) == value
+def _ours(lab: Lab, obj: dict[str, Any]) -> bool:
+    return object_lab(obj) == lab.params.lab_id
 
 
-def ensure_namespace(lab: Lab) -> bool:
-    """Create the plugin namespace unless it exists; True if this call created it."""
-    name = lab.params.plugin_namespace
-    with reported(f"creating namespace {name}"):
-        if lab.k8s.read("Namespace", name) is not None:
-            return False
-        lab.k8s.create("Namespace", load(lab, manifests.NAMESPACE))
-    return True
+# --- the lab's namespace -----------------------------------------------------------------------------
+
+
+def lab_namespace(lab: Lab) -> str:
+    """The namespace the lab uses (or will claim): see the module's rule. Creates nothing."""
+    if lab.params.plugin_namespace:
+        return lab.params.plugin_namespace
+    with reported("finding the lab's namespace"):
+        mine = lab.k8s.list("Namespace", label_selector=lab_selector(lab.params.lab_id))
+        if mine:
+            return mine[0]["metadata"]["name"]
+        return DOC_NAMESPACE if lab.k8s.read("Namespace", DOC_NAMESPACE) is None else _own_namespace(lab)
+
+
+def _own_namespace(lab: Lab) -> str:
+    return f"{DOC_NAMESPACE}-{lab.params.lab_id}"
+
+
+def ensure_namespace(lab: Lab) -> str:
+    """Claim the lab's namespace (create it, labelled as the lab's, unless it is already) and return its name.
+
+    Two labs claiming ``gpu-resources`` at once are told apart by the API server: one creates it, the
+    other is refused and takes its own name.
+    """
+    name = lab_namespace(lab)
+    while True:
+        with reported(f"creating namespace {name}"):
+            existing = lab.k8s.read("Namespace", name)
+            if existing is None:
+                body = load(lab, manifests.NAMESPACE, namespace=name)
+                if lab.k8s.create_unless_exists("Namespace", body) is not None:
+                    return name
+                continue  # someone created it meanwhile: look at whose it is
+        if _ours(lab, existing):
+            if existing["metadata"].get("deletionTimestamp"):
+                _wait_gone(lab, "Namespace", name)  # a clean-up a moment ago; create it anew
+                continue
+            return name
+        instead = _not_ours(lab, existing)
+        if instead == name:  # the user's own namespace, which they named: used as it is
+            return name
+        name = instead
+
+
+def _not_ours(lab: Lab, namespace: dict[str, Any]) -> str:
+    """The name to use instead of a namespace the lab does not own, or an error when the user chose it."""
+    name, owner = namespace["metadata"]["name"], object_lab(namespace)
+    if not lab.params.plugin_namespace:
+        print(f"namespace {name} is {f'lab {owner}' if owner else 'not a lab'}'s: this lab uses {_own_namespace(lab)}")
+        return _own_namespace(lab)
+    if owner is None:
+        print(f"namespace {name} was not created by labkit: the lab puts its objects in it, and clean-up leaves the namespace")
+        return name
+    raise OperationError(
+        f"creating namespace {name}", "NamespaceOfAnotherLab", f"namespace {name} belongs to lab {owner}",
+        "A lab never uses another lab's namespace: set plugin_namespace=None (the lab's own) or to a free name.",
+    )
+
+
+# --- the device plugin ------------------------------------------------------------------------------
 
 
 def deploy_device_plugin(lab: Lab) -> dict[str, Any]:
-    """Apply the DirectX device plugin DaemonSet and wait for its rollout on the Windows GPU nodes."""
-    namespace = lab.params.plugin_namespace
-    with reported("listing Windows nodes"):
-        windows_nodes = lab.k8s.list("Node", label_selector="kubernetes.io/os=windows")
-    if not windows_nodes:
-        raise MissingPrerequisite("a Windows node for the DirectX plugin", "03_gpu_pool_manual_driver.ipynb (its pool step)")
-    ensure_namespace(lab)
-    body = load(lab, manifests.DEVICE_PLUGIN)
+    """Apply the DirectX device plugin DaemonSet for the lab's driver-skipped pool and wait for its rollout."""
+    pool = lab.params.manual_pool_name
+    with reported(f"listing the nodes of pool {pool}"):
+        if not lab.k8s.list("Node", label_selector=f"{manifests.POOL_LABEL}={pool}"):
+            raise MissingPrerequisite(f"a node of pool {pool} for the DirectX plugin", "03_gpu_pool_manual_driver.ipynb (its pool step)")
+    namespace = ensure_namespace(lab)
+    body = load(lab, manifests.DEVICE_PLUGIN, namespace=namespace, node_pool=pool)
     with reported(f"applying DaemonSet {PLUGIN_DAEMONSET}"):
         existing = lab.k8s.read("DaemonSet", PLUGIN_DAEMONSET, namespace)
         if existing is None:
             lab.k8s.create("DaemonSet", body, namespace)
-        elif _ours(existing):
+        elif _ours(lab, existing):
             lab.k8s.patch("DaemonSet", body, namespace)
         else:
-            print(f"DaemonSet {PLUGIN_DAEMONSET} exists and was not created by labkit: it is used as it is, and clean-up will leave it")
+            print(f"DaemonSet {PLUGIN_DAEMONSET} exists and was not created by this lab: it is used as it is, and clean-up will leave it")
 
     def rolled_out() -> tuple[bool, str]:
         ds = lab.k8s.read("DaemonSet", PLUGIN_DAEMONSET, namespace)
@@ -74,18 +135,36 @@ def deploy_device_plugin(lab: Lab) -> dict[str, Any]:
         return lab.k8s.read("DaemonSet", PLUGIN_DAEMONSET, namespace)
 
 
+# --- the sample workload ----------------------------------------------------------------------------
+
+
+def workload_pool(lab: Lab) -> str:
+    """The lab pool the sample Job runs on: the driver-skipped one (lesson 03) if the lab has it, else lesson 02's.
+
+    Lesson 03's pool shows its GPU only through the plugin the learner deployed by hand, so a workload that
+    gets a GPU there proves that path end to end; lesson 02's GPU comes from AKS's own driver and plugin.
+    """
+    pools = sorted(lab_pools(lab), key=lambda pool: created_in(pool) != MANUAL_DRIVER_LESSON)
+    if not pools:
+        raise MissingPrerequisite("a GPU pool of this lab", "02_gpu_pool_auto_driver.ipynb or 03_gpu_pool_manual_driver.ipynb")
+    return pools[0].name
+
+
 def run_workload(lab: Lab) -> tuple[str, str]:
-    """Run the sample GPU Job (once; a finished one is reused) and return (node, log)."""
-    namespace = lab.params.plugin_namespace
-    ensure_namespace(lab)
+    """Run the sample GPU Job on the lab's pool (once; a finished one is reused) and return (node, log)."""
+    namespace = ensure_namespace(lab)
+    body = load(lab, manifests.GPU_WORKLOAD, namespace=namespace, node_pool=workload_pool(lab))
     with reported(f"creating Job {WORKLOAD_JOB}"):
         existing = lab.k8s.read("Job", WORKLOAD_JOB, namespace)
-        if existing is not None and _ours(existing) and "Failed" in _true_conditions(existing):
-            lab.k8s.delete("Job", WORKLOAD_JOB, namespace)  # a failed run of ours is retried, not reported again
+        if existing is not None and not _ours(lab, existing):
+            raise OperationError(f"creating Job {WORKLOAD_JOB}", "JobOfAnotherOwner", f"Job {WORKLOAD_JOB} in {namespace} is not this lab's",
+                                 "Set plugin_namespace=None to use the lab's own namespace.")
+        if existing is not None and (_failed(existing) or _node_selector(existing) != _node_selector(body)):
+            lab.k8s.delete("Job", WORKLOAD_JOB, namespace)  # a failed run, or one meant for another pool, is run again
             _wait_gone(lab, "Job", WORKLOAD_JOB, namespace)
             existing = None
         if existing is None:
-            lab.k8s.create("Job", load(lab, manifests.GPU_WORKLOAD), namespace)
+            lab.k8s.create("Job", body, namespace)
 
     def finished() -> tuple[bool, str]:
         job = lab.k8s.read("Job", WORKLOAD_JOB, namespace)
@@ -98,48 +177,39 @@ def run_workload(lab: Lab) -> tuple[str, str]:
                                  f"Read its pod's events: kubectl describe pods -l job-name={WORKLOAD_JOB} -n {namespace}")
         if "Complete" in conditions:
             return True, "Complete"
-        return False, _pending_reason(lab) or "Running"
+        return False, _pending_reason(lab, namespace) or "Running"
 
     with reported(f"waiting for Job {WORKLOAD_JOB}"):
         wait_for(finished, what=f"Job {WORKLOAD_JOB}", **lab.wait_options())
-        pod = _workload_pods(lab)[-1]
+        pod = _workload_pods(lab, namespace)[-1]
         log = lab.k8s.log(pod["metadata"]["name"], namespace)
     return pod["spec"]["nodeName"], log
+
+
+def _failed(job: dict[str, Any]) -> bool:
+    return "Failed" in _true_conditions(job)
+
+
+def _node_selector(job: dict[str, Any]) -> Optional[dict[str, str]]:
+    return job["spec"]["template"]["spec"].get("nodeSelector")
 
 
 def _true_conditions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["type"]: c for c in obj.get("status", {}).get("conditions", []) if c["status"] == "True"}
 
 
-def _workload_pods(lab: Lab) -> list[dict[str, Any]]:
-    pods = lab.k8s.list("Pod", lab.params.plugin_namespace, label_selector=f"job-name={WORKLOAD_JOB}")
+def _workload_pods(lab: Lab, namespace: str) -> list[dict[str, Any]]:
+    pods = lab.k8s.list("Pod", namespace, label_selector=f"job-name={WORKLOAD_JOB}")
     return sorted(pods, key=lambda pod: pod["metadata"]["creationTimestamp"])
 
 
-def _pending_reason(lab: Lab) -> str:
+def _pending_reason(lab: Lab, namespace: str) -> str:
     """Why the workload's pod waits, e.g. 'Pending: 0/3 nodes are available: 1 Insufficient ...'."""
-    for pod in _workload_pods(lab):
+    for pod in _workload_pods(lab, namespace):
         for condition in pod.get("status", {}).get("conditions", []):
             if condition["type"] == "PodScheduled" and condition["status"] == "False":
                 return f"Pending: {condition.get('message', '')}"
     return ""
-
-
-def delete_lab_objects(lab: Lab) -> list[str]:
-    """Delete the Job, the DaemonSet and (if the lab created it) the namespace; returns what was removed."""
-    namespace = lab.params.plugin_namespace
-    removed = []
-    for kind, name, ns in (("Job", WORKLOAD_JOB, namespace), ("DaemonSet", PLUGIN_DAEMONSET, namespace), ("Namespace", namespace, None)):
-        label = f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
-        with reported(f"deleting {label}"):
-            obj = lab.k8s.read(kind, name, ns)
-            if obj is None or not _ours(obj):
-                continue
-            if lab.k8s.delete(kind, name, ns):
-                removed.append(label)
-    if f"Namespace {namespace}" in removed:
-        _wait_gone(lab, "Namespace", namespace)
-    return removed
 
 
 def _wait_gone(lab: Lab, kind: str, name: str, namespace: Optional[str] = None) -> None:
@@ -151,15 +221,3 @@ def _wait_gone(lab: Lab, kind: str, name: str, namespace: Optional[str] = None) 
 
     with reported(f"waiting for {kind} {name} to go"):
         wait_for(gone, what=f"{kind.lower()} {name}", **lab.wait_options())
-
-
-def labelled_objects(lab: Lab) -> list[str]:
-    """Every object carrying the lab's managed-by label that is still in the cluster."""
-    selector = "=".join(manifests.MANAGED_BY)
-    found = []
-    with reported("listing the lab's Kubernetes objects"):
-        for kind in ("Namespace", "DaemonSet", "Job"):
-            for obj in lab.k8s.list(kind, label_selector=selector):
-                meta = obj["metadata"]
-                found.append(f"{kind} {meta['namespace']}/{meta['name']}" if meta.get("namespace") else f"{kind} {meta['name']}")
-    return found

@@ -3,7 +3,8 @@
 Values arrive the way papermill and ``labkit run -p NAME=VALUE`` deliver them: Python values from a
 ``parameters`` cell, strings from the command line, ``None``. :func:`load_params` turns them into a
 :class:`LabParams` or raises one :class:`~labkit.errors.LabConfigError` listing every broken rule,
-before anything is sent to Azure.
+before anything is sent to Azure. :func:`params_from` (the lessons) and :func:`lab_params` (``labkit run``)
+first fill every ``None`` from the lab's saved settings (:mod:`labkit.settings`).
 
 Example:
     >>> p = load_params(vm_size="standard_nv36ads_a10_v5", node_count="2")
@@ -17,9 +18,10 @@ import difflib
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable, Optional
 
-from labkit import catalog, rules
+from labkit import catalog, rules, settings
 from labkit.errors import LabConfigError, Problem
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -33,6 +35,7 @@ _RESOURCE_NAME = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)/[A-Za-z0-9]([-A-
 class LabParams:
     """The lesson parameters, validated. Build it with :func:`load_params`."""
 
+    lab_id: str = ""
     backend: str = "sim"
     subscription_id: Optional[str] = None
     resource_group: str = "myResourceGroup"
@@ -46,7 +49,7 @@ class LabParams:
     gpu_driver: str = "Install"
     driver_type: Optional[str] = None
     enable_fips: bool = False
-    plugin_namespace: str = "gpu-resources"
+    plugin_namespace: Optional[str] = None
     gpu_resource_name: str = "microsoft.com/directx"
     timeout_minutes: float = 30.0
     local_checks: bool = True
@@ -99,8 +102,12 @@ class _Bad(Exception):
         self.why, self.rule, self.fix = why, rule, fix
 
 
+#: Words that stand for "no value" (the service's or labkit's default) in an optional text parameter.
+_NO_VALUE = ("", "None", "null", "default")
+
+
 def _text(value: Any, *, optional: bool) -> Optional[str]:
-    if value is None or (optional and isinstance(value, str) and value.strip() in ("", "None", "null")):
+    if value is None or (optional and isinstance(value, str) and value.strip() in _NO_VALUE):
         if optional:
             return None
         raise _Bad("is missing", "a value is required", "Set it, or remove it to use the default.")
@@ -129,16 +136,20 @@ def _gpu_driver(value: Any) -> str:
     return "None" if value is None else _choice(rules.GPU_DRIVERS)(value)
 
 
-def _integer(value: Any) -> int:
+def _node_count(value: Any) -> int:
+    """Nodes per lab pool: AKS takes 0 for a user pool, but a pool without nodes has no GPU to wait for."""
+    rule = "each of the lab's pools needs 1 to 1000 nodes (a node is where the GPU is)"
     if isinstance(value, bool):
-        raise _Bad("is a bool", "a whole number is required", "Use a number such as 1.")
-    if isinstance(value, int):
-        return value
+        raise _Bad("is a bool", rule, "Use a whole number such as 1.")
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    raise _Bad("is not a whole number", "a whole number is required", "Use a number such as 1.")
+        value = int(value) if len(value.strip()) <= 10 else catalog.NODE_COUNT_RANGE[1] + 1
+    if not isinstance(value, int):
+        raise _Bad("is not a whole number", rule, "Use a whole number such as 1.")
+    if not 1 <= value <= catalog.NODE_COUNT_RANGE[1]:
+        raise _Bad("is out of range", rule, "Use 1 (each node is a GPU VM billed by the hour).")
+    return value
 
 
 def _number(value: Any) -> float:
@@ -146,7 +157,7 @@ def _number(value: Any) -> float:
         raise _Bad("is a bool", "a number of minutes is required", "Use a number such as 30.")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _Bad("is not a number", "a number of minutes is required", "Use a number such as 30.") from None
     if not 0 < number <= 24 * 60:
         raise _Bad("is out of range", "waits last more than 0 and at most 1440 minutes", "Use 30.")
@@ -194,6 +205,8 @@ def _version(value: Any) -> Optional[str]:
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
+    "lab_id": _matching(settings.LAB_ID_RE, settings.LAB_ID_RULE, "Leave it None for your own lab id, or use e.g. 'team3'.",
+                        optional=True),
     "backend": _choice(("sim", "azure")),
     "subscription_id": _matching(
         _GUID, "a subscription id is a GUID (8-4-4-4-12 hex digits)",
@@ -210,14 +223,15 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "pool_name": lambda v: _text(v, optional=False),
     "manual_pool_name": lambda v: _text(v, optional=False),
     "vm_size": _vm_size,
-    "node_count": _integer,
+    "node_count": _node_count,
     "os_sku": _os_sku,
     "kubernetes_version": _version,
     "gpu_driver": _gpu_driver,
     "driver_type": _choice(rules.DRIVER_TYPES, optional=True),
     "enable_fips": _boolean,
     "plugin_namespace": _matching(
-        _DNS_LABEL, "namespaces are DNS labels: up to 63 lowercase letters, digits and '-'", "Use 'gpu-resources'."
+        _DNS_LABEL, "namespaces are DNS labels: up to 63 lowercase letters, digits and '-'",
+        "Use 'gpu-resources', or leave it None for the lab's own namespace.", optional=True,
     ),
     "gpu_resource_name": _matching(
         _RESOURCE_NAME, "an extended resource name is <domain>/<name>", "Use 'microsoft.com/directx'."
@@ -230,11 +244,15 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 PARAM_NAMES = tuple(f.name for f in fields(LabParams))
 
 
-def load_params(*, today: Optional[date] = None, **values: Any) -> LabParams:
+def load_params(*, today: Optional[date] = None, pool_rules: bool = True, **values: Any) -> LabParams:
     """Coerce and validate lesson parameters; unnamed ones keep their defaults.
+
+    ``lab_id`` left out stands for your current lab (:func:`labkit.settings.current_lab_id`); saved
+    settings are not read here (see :func:`params_from`).
 
     Args:
         today: the date retirement rules are judged on (default: today).
+        pool_rules: check AKS's pool rules too (the cleanup lesson removes whatever the pools were, so it does not).
         **values: parameter values, as Python values or command-line strings.
 
     Raises:
@@ -252,17 +270,93 @@ def load_params(*, today: Optional[date] = None, **values: Any) -> LabParams:
             coerced[name] = _PARSERS[name](value)
         except _Bad as bad:
             problems.append(Problem(name, value, bad.why, bad.rule, bad.fix))
+    lab_id = coerced.get("lab_id") or ("" if "lab_id" in {p.param for p in problems} else settings.current_lab_id())
+    params = replace(LabParams(), **{**coerced, "lab_id": lab_id})
+    if pool_rules:
+        problems += [p for p in _pool_problems(params, today) if p.param not in {q.param for q in problems}]
     if problems:
         raise LabConfigError(problems)
-    params = replace(LabParams(), **coerced)
-    version = catalog.parse_version(params.kubernetes_version) if params.kubernetes_version else None
-    params.check_pools(version, today=today)
     return params
 
 
-def params_from(namespace: dict[str, Any]) -> LabParams:
+def _pool_problems(params: LabParams, today: Optional[date]) -> list[Problem]:
+    """The pool rules the parameters break (those that parsed; the others keep their defaults meanwhile)."""
+    version = catalog.parse_version(params.kubernetes_version) if params.kubernetes_version else None
+    try:
+        params.check_pools(version, today=today)
+    except LabConfigError as error:
+        return error.problems
+    return []
+
+
+def lab_params(values: dict[str, Any], *, pool_rules: bool = True) -> LabParams:
+    """Validated parameters: ``values`` (``None`` meaning "the lab's setting") over the lab's saved settings.
+
+    A broken value that came from the saved settings says so, and where to change it.
+    """
+    filled = settings.merged(values)
+    from_settings = {name for name, value in filled.items() if values.get(name) is None and name != "lab_id"}
+    try:
+        return load_params(pool_rules=pool_rules, **filled)
+    except LabConfigError as error:
+        raise LabConfigError([_from_settings(p, filled["lab_id"]) if p.param in from_settings else p
+                              for p in error.problems]) from None
+
+
+def _from_settings(problem: Problem, lab_id: str) -> Problem:
+    where = settings.settings_file(lab_id)
+    return replace(problem, why=f"{problem.why} (saved in lab {lab_id}'s settings, {where})")
+
+
+def params_from(namespace: dict[str, Any], *, pool_rules: bool = True) -> LabParams:
     """Validated parameters from a lesson's variables: ``params_from(globals())`` after the parameters cell.
 
-    Only names of lesson parameters are taken; every other variable is ignored.
+    Only names of lesson parameters are taken; every other variable is ignored. ``None`` stands for the
+    lab's saved setting (see :mod:`labkit.settings`).
     """
-    return load_params(**{name: namespace[name] for name in PARAM_NAMES if name in namespace})
+    return lab_params({name: namespace[name] for name in PARAM_NAMES if name in namespace}, pool_rules=pool_rules)
+
+
+def read_params_file(path: Path) -> dict[str, Any]:
+    """The parameters in a YAML file (``NAME: VALUE`` lines), or one LabConfigError saying what is wrong with it.
+
+    Plain YAML only: tags (``!!python/...``), duplicate names and anything but one mapping are refused, as
+    is a file that is not UTF-8.
+    """
+    import yaml
+
+    def bad(why: str, fix: str = "Write one NAME: VALUE per line, e.g. pool_name: gpu1.") -> LabConfigError:
+        return LabConfigError([Problem("--params-file", str(path), why, "a params file is a YAML mapping of lesson parameters", fix)])
+
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise bad(f"cannot be read ({error.strerror})", "Check the path.") from None
+    except UnicodeDecodeError as error:
+        raise bad(f"is not UTF-8 text (byte {error.start})", "Save it as UTF-8.") from None
+    try:
+        tagged = any(isinstance(token, yaml.TagToken) for token in yaml.scan(text))
+        document = None if tagged else yaml.compose(text)
+        values = None if tagged else yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise bad(f"is not valid YAML ({error.problem}{where})") from None
+    except yaml.YAMLError as error:
+        raise bad(f"is not valid YAML ({' '.join(str(error).split())})") from None
+    except ValueError:  # Python's int() refuses numbers of more than 4300 digits
+        raise bad("holds a number too long to read", "Use a number such as 1.") from None
+    if tagged:
+        raise bad("uses a YAML tag", "Remove the tag (!!...); write plain values.")
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        kind = {list: "a list", str: "text", int: "a number", float: "a number", bool: "a yes/no value"}.get(type(values), "one value")
+        raise bad(f"holds {kind}, not NAME: VALUE lines")
+    names = [node.value for node, _ in document.value]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise bad(f"names {', '.join(map(str, repeated))} more than once", "Keep one line per parameter.")
+    if not all(isinstance(name, str) for name in values):
+        raise bad("has a name that is not text", "Names are parameter names, such as pool_name.")
+    return values

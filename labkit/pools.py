@@ -1,4 +1,8 @@
-"""Lessons 02 and 03: Windows GPU node pools, created idempotently and tagged as the lab's own."""
+"""Lessons 02 and 03: Windows GPU node pools, created idempotently and tagged as the lab's own.
+
+A lab uses and removes only pools tagged with its lab id: a pool of the same name that another lab (or
+someone by hand) created is never taken over; the lesson stops and suggests a free name instead.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,14 @@ from typing import Any, Optional
 
 from labkit.errors import OperationError
 from labkit.failures import reported
+from labkit.identity import AUTO_DRIVER_LESSON, LESSON_TAG, MANUAL_DRIVER_LESSON, pool_lab, pool_tags
 from labkit.lab import Lab
 from labkit.waiting import wait_for
 
-#: Every pool the lab creates carries this tag; cleanup deletes only pools that do.
-LAB_TAG = "labkit"
 
-
-def tag_value(*, manual: bool) -> str:
-    """The lesson that created the pool, as the value of its ``labkit`` tag."""
-    return "03_gpu_pool_manual_driver" if manual else "02_gpu_pool_auto_driver"
+def lesson_of(*, manual: bool) -> str:
+    """The lesson that creates the pool, as the value of its ``labkit`` tag."""
+    return MANUAL_DRIVER_LESSON if manual else AUTO_DRIVER_LESSON
 
 
 def pool_body(lab: Lab, *, manual: bool) -> dict[str, Any]:
@@ -30,7 +32,7 @@ def pool_body(lab: Lab, *, manual: bool) -> dict[str, Any]:
         "osType": "Windows",
         "mode": "User",
         "gpuProfile": gpu_profile,
-        "tags": {LAB_TAG: tag_value(manual=manual)},
+        "tags": pool_tags(lab.params.lab_id, lesson_of(manual=manual)),
     }
     optional = {"osSKU": spec.os_sku, "orchestratorVersion": spec.orchestrator_version, "enableFIPS": spec.enable_fips or None}
     properties.update({k: v for k, v in optional.items() if v is not None})
@@ -52,28 +54,48 @@ def get_pool(lab: Lab, name: str) -> Optional[Any]:
 def create_gpu_pool(lab: Lab, *, manual: bool = False) -> Any:
     """Create lesson 02's (or, with ``manual``, lesson 03's) pool and wait until it has Succeeded.
 
-    A pool that already exists with the same settings is left as it is (waiting for it if it is still
-    being created); one with other settings is an error, since those settings cannot change. A pool
-    still being deleted (say, by a clean-up a moment ago) is waited out, then created anew.
+    A pool of this lab that already exists with the same settings is left as it is (waiting for it if it
+    is still being created); one with other settings is an error, since those settings cannot change. A
+    pool still being deleted (say, by a clean-up a moment ago) is waited out, then created anew. A pool of
+    that name that is not this lab's is an error naming its owner and a free name.
     """
     lab.params.check_pools(lab.cluster_version())
     name = lab.params.pool_spec(manual=manual).name
     body = pool_body(lab, manual=manual)
     existing = get_pool(lab, name)
+    if existing is not None:
+        _require_ours(lab, existing, manual=manual)
     if existing is not None and _state(existing) == "Deleting":
         _wait_gone(lab, [name])
         existing = None
     if existing is not None:
         _require_same_settings(existing, body, name)
         print(f"pool {name} already exists ({_state(existing)}): nothing to create")
-        if LAB_TAG not in (existing.properties.tags or {}):
-            print(f"note: pool {name} was not created by labkit; it is used as it is, and clean-up will leave it")
     else:
         client = lab.aks_preview if "driverType" in body["properties"]["gpuProfile"] else lab.aks
         p = lab.params
         with reported(f"creating pool {name}"):
             client.agent_pools.begin_create_or_update(p.resource_group, p.cluster_name, name, body)
-    return wait_for_pool(lab, name)
+    return wait_for_pool(lab, name, manual=manual)
+
+
+def _require_ours(lab: Lab, pool: Any, *, manual: bool) -> None:
+    owner = pool_lab(pool.properties.tags)
+    if owner == lab.params.lab_id:
+        return
+    whose = f"lab {owner}" if owner else "someone else (it has no labkit-lab tag)"
+    parameter = "manual_pool_name" if manual else "pool_name"
+    raise OperationError(
+        f"creating pool {pool.name}", "PoolOfAnotherLab", f"pool {pool.name} exists and belongs to {whose}",
+        f"A lab never uses or removes another's pools: set {parameter} to a name no one uses, "
+        f"e.g. {free_name(lab, pool.name)!r}, and run this cell again.",
+    )
+
+
+def free_name(lab: Lab, taken: str) -> str:
+    """A pool name for this lab that differs from ``taken``: its first letters and the lab id's last ones."""
+    lab_id = lab.params.lab_id
+    return (taken[:3] + lab_id[-3:]) if not taken.endswith(lab_id[-3:]) else (taken[0] + lab_id[-5:])
 
 
 def _state(pool: Any) -> str:
@@ -81,11 +103,13 @@ def _state(pool: Any) -> str:
     return getattr(state, "value", state)
 
 
-def wait_for_pool(lab: Lab, name: str) -> Any:
-    """Wait until the pool's provisioning state is Succeeded; a Failed or vanished pool raises."""
+def wait_for_pool(lab: Lab, name: str, *, manual: bool = False) -> Any:
+    """Wait until the pool's provisioning state is Succeeded; a Failed, vanished or foreign pool raises."""
 
     def provisioned() -> tuple[bool, str]:
         pool = get_pool(lab, name)
+        if pool is not None:
+            _require_ours(lab, pool, manual=manual)  # another lab may have won a race for the name
         if pool is None or _state(pool) in ("Failed", "Deleting"):
             state = _state(pool) if pool else "gone"
             raise OperationError(f"provisioning pool {name}", f"Pool{state}", f"the pool is {state}",
@@ -118,27 +142,19 @@ def _require_same_settings(existing: Any, body: dict[str, Any], name: str) -> No
 
 
 def lab_pools(lab: Lab) -> list[Any]:
-    """This lab's pools: named ``pool_name`` or ``manual_pool_name`` and tagged ``labkit``.
+    """This lab's pools in its cluster, found by their ``labkit-lab`` tag whatever they are named.
 
-    Pools of other labs in the same cluster (other attendees, other names) and the cluster's own
-    pools are never listed here.
+    Pools of other labs in the same cluster (other attendees) and the cluster's own pools are never listed.
     """
     p = lab.params
-    names = {p.pool_name, p.manual_pool_name}
     with reported("listing pools"):
         pools = list(lab.aks.agent_pools.list(p.resource_group, p.cluster_name))
-    return [pool for pool in pools if pool.name in names and LAB_TAG in (pool.properties.tags or {})]
+    return [pool for pool in pools if pool_lab(pool.properties.tags) == p.lab_id]
 
 
-def delete_pools(lab: Lab, names: list[str]) -> list[str]:
-    """Delete pools (all at once) and wait until they are gone; returns those that existed."""
-    p = lab.params
-    present = [name for name in names if get_pool(lab, name) is not None]
-    for name in present:
-        with reported(f"deleting pool {name}"):
-            lab.aks.agent_pools.begin_delete(p.resource_group, p.cluster_name, name)
-    _wait_gone(lab, present)
-    return present
+def created_in(pool: Any) -> str:
+    """The lesson that created one of the lab's pools."""
+    return (pool.properties.tags or {}).get(LESSON_TAG, "")
 
 
 def _wait_gone(lab: Lab, names: list[str]) -> None:

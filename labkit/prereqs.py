@@ -13,7 +13,9 @@ from typing import Optional
 
 from packaging.version import InvalidVersion, Version
 
-from labkit import catalog, pools
+from labkit import catalog
+from labkit.identity import LAB_LABEL, LAB_TAG
+from labkit.kube_objects import lab_namespace
 from labkit.lab import Lab, kubernetes_version
 
 #: Minimum versions: the SDKs this kit is written against, and the doc's CLI minimums.
@@ -115,11 +117,14 @@ def plan(lab: Lab) -> list[str]:
     p = lab.params
     size = catalog.gpu_size(p.vm_size)
     vm = f"{p.node_count} x {p.vm_size}" + (f" ({size.gpus} {size.family.gpu_model} GPU each)" if size else "")
+    namespace = lab_namespace(lab)
     return [
+        f"lab {p.lab_id}: every pool it creates is tagged {LAB_TAG}={p.lab_id}, every Kubernetes object labelled {LAB_LABEL}={p.lab_id}",
         f"01: feature Microsoft.ContainerService/WindowsGPUPreview registered in subscription {lab.backend.subscription_id}",
-        f"02: Windows pool {p.pool_name}: {vm}, driver installed ({p.driver_type_for_pool()}), tag {pools.LAB_TAG}",
-        f"03: Windows pool {p.manual_pool_name}: {vm}, driver skipped, tag {pools.LAB_TAG}",
-        f"03: namespace {p.plugin_namespace} and DaemonSet nvidia-device-plugin-daemonset (DirectX device plugin)",
-        f"04: Job windows-gpu-workload asking for 1 {p.gpu_resource_name}",
-        "05: everything above removed (pools, Job, DaemonSet, namespace); the preview feature stays registered",
+        f"02: Windows pool {p.pool_name}: {vm}, driver installed ({p.driver_type_for_pool()})",
+        f"03: Windows pool {p.manual_pool_name}: {vm}, driver skipped",
+        f"03: namespace {namespace}, and in it DaemonSet nvidia-device-plugin-daemonset (DirectX device plugin) on pool {p.manual_pool_name}",
+        f"04: Job windows-gpu-workload in {namespace} asking for 1 {p.gpu_resource_name} on pool {p.manual_pool_name}",
+        f"05: everything above removed, found by the lab id (`labkit cleanup --lab-id {p.lab_id}` does the same); "
+        "the preview feature stays registered",
     ]

@@ -1,4 +1,9 @@
-"""Lesson 01: register the ``WindowsGPUPreview`` feature, wait for *Registered*, re-register the provider."""
+"""Lesson 01: register the ``WindowsGPUPreview`` feature, wait for *Registered*, re-register the provider.
+
+Both are settings of the whole subscription, which other labs (other attendees) change too: a lab waits for
+*Registered* whatever transient state another lab caused (a re-registration shows *Registering* for a while),
+and registers again only what is not registered or on its way.
+"""
 
 from __future__ import annotations
 
@@ -21,11 +26,20 @@ def provider_state(lab: Lab) -> str:
         return lab.resources.providers.get(NAMESPACE).registration_state
 
 
+#: States on the way to Registered: waited out, never registered again.
+_ON_THE_WAY = ("Registered", "Registering", "Pending")
+
+
 def register_feature(lab: Lab) -> str:
-    """Register the preview feature unless it already is, and wait until it is Registered."""
-    if feature_state(lab) != "Registered":
+    """Register the preview feature unless it is registered or on its way, and wait until it is Registered."""
+    if feature_state(lab) not in _ON_THE_WAY:
         with reported(f"registering feature {NAMESPACE}/{FEATURE}"):
             lab.features.features.register(NAMESPACE, FEATURE)
+    return wait_for_feature(lab)
+
+
+def wait_for_feature(lab: Lab) -> str:
+    """Wait until the feature is Registered (whichever lab's registration it waits for)."""
 
     def registered() -> tuple[bool, str]:
         state = feature_state(lab)
@@ -35,9 +49,15 @@ def register_feature(lab: Lab) -> str:
 
 
 def register_provider(lab: Lab) -> str:
-    """Re-register the provider so it picks up the feature, and wait until it is Registered."""
-    with reported(f"registering provider {NAMESPACE}"):
-        lab.resources.providers.register(NAMESPACE)
+    """Re-register the provider so it picks up the feature (unless another lab just did), and wait until it is Registered."""
+    if provider_state(lab) != "Registering":
+        with reported(f"registering provider {NAMESPACE}"):
+            lab.resources.providers.register(NAMESPACE)
+    return wait_for_provider(lab)
+
+
+def wait_for_provider(lab: Lab) -> str:
+    """Wait until the provider is Registered (another lab's re-registration makes it Registering for a while)."""
 
     def registered() -> tuple[bool, str]:
         state = provider_state(lab)

@@ -169,6 +169,8 @@ def _pool_version(check: _Checker, cluster_version: Optional[Version]) -> Option
                 "Leave it unset to use the cluster's version.", "InvalidOrchestratorVersion",
             )
             return None
+    if text is not None and cluster_version is not None:
+        _check_version_skew(check, version, cluster_version)
     low = catalog.MIN_WINDOWS_GPU_VERSION
     if version is not None and check.spec.windows and version < low:
         shown = text or "%d.%d" % version
@@ -179,6 +181,29 @@ def _pool_version(check: _Checker, cluster_version: Optional[Version]) -> Option
             "AgentPoolK8sVersionNotSupported",
         )
     return version
+
+
+def _check_version_skew(check: _Checker, version: Version, cluster_version: Version) -> None:
+    """A pool runs at most the control plane's minor and at least three minors below it.
+
+    Source: AKS supported Kubernetes versions (learn.microsoft.com/azure/aks/supported-kubernetes-versions,
+    "version skew"); AKS answers NodePoolMcVersionIncompatible (captured in rancher/rancher#33426 and
+    MicrosoftDocs/azure-dev-docs#1034).
+    """
+    shown = "%d.%d" % cluster_version
+    if version[0] != cluster_version[0] or version[1] > cluster_version[1]:
+        check.fail(
+            "orchestrator_version", f"is newer than the control plane ({shown})",
+            "a pool cannot run a newer Kubernetes minor than its cluster's control plane",
+            "Leave it unset to use the cluster's version, or upgrade the cluster to it first.",
+            "NodePoolMcVersionIncompatible",
+        )
+    elif cluster_version[1] - version[1] > catalog.MAX_POOL_MINOR_SKEW:
+        check.fail(
+            "orchestrator_version", f"is more than {catalog.MAX_POOL_MINOR_SKEW} minors below the control plane ({shown})",
+            f"a pool may run at most {catalog.MAX_POOL_MINOR_SKEW} minor versions below its control plane",
+            "Leave it unset to use the cluster's version.", "NodePoolMcVersionIncompatible",
+        )
 
 
 def _check_os_sku(check: _Checker, version: Optional[Version]) -> None:

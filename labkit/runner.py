@@ -1,10 +1,16 @@
-"""``labkit run``: the lessons in order through papermill, a summary, a report, and cleanup after failure."""
+"""``labkit run``: the lessons in order through papermill, a summary, a report, and cleanup after failure.
+
+Every way a run can end leaves ``summary.json`` and ``report.md``: a passing run, a failing lesson, a dead
+kernel, and interrupts (see :mod:`labkit.interrupts`). After a failure or an interrupt the cleanup lesson
+still runs (unless ``keep``); when it could not finish, the summary names what is left and the command that
+removes it.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -12,8 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from labkit import results
-from labkit.params import load_params
+from labkit import results, settings
+from labkit.errors import LabConfigError, Problem
+from labkit.interrupts import Interrupted, Interrupts
+from labkit.kernels import LessonKernel
+from labkit.params import LabParams, lab_params
+from labkit.report import cleanup_command, report, status
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 LESSONS = [
@@ -26,6 +36,9 @@ LESSONS = [
 ]
 CLEANUP = "05_cleanup"
 
+#: How long the run may spend listing what is left when the cleanup could not finish.
+LISTING_SECONDS = 60.0
+
 
 @dataclass
 class LessonResult:
@@ -35,70 +48,108 @@ class LessonResult:
     error: Optional[str] = None
 
 
-def default_out_dir(base: Path = Path("runs")) -> Path:
-    return base / datetime.now().strftime("%Y%m%d-%H%M%S")
+def new_out_dir(lab_id: str, base: Path = Path("runs")) -> Path:
+    """A new folder for one run, ``runs/<time>-<lab id>``: runs started in the same second get ``-2``, ``-3``..."""
+    stem = base / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{lab_id}"
+    base.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        candidate = stem if attempt == 1 else stem.with_name(f"{stem.name}-{attempt}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{stem}: too many runs in one second")
+
+
+def claim_out_dir(out_dir: Path) -> Path:
+    """Use ``out_dir`` for a run if it is new or empty; labkit never writes over what it finds there."""
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise LabConfigError([Problem(
+            "--out", str(out_dir), "exists and is not an empty folder",
+            "labkit writes a run only into a new or empty folder, so that nothing there is overwritten or deleted",
+            "Name a new folder, or leave --out out for runs/<time>-<lab id>.",
+        )])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir
 
 
 def run_lab(
-    params: dict[str, Any],
+    values: dict[str, Any],
     *,
-    out_dir: Path,
+    out_dir: Optional[Path] = None,
     keep: bool = False,
     notebook_dir: Path = NOTEBOOK_DIR,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Run every lesson into ``out_dir``; returns the summary (also written as summary.json and report.md).
+    """Run every lesson into ``out_dir`` (default: a new ``runs/<time>-<lab id>``); returns the summary.
 
-    Parameters are validated first: a bad one raises LabConfigError before any lesson starts. After a
-    failure (a failing cell, a dead kernel, Ctrl-C) the remaining lessons are skipped, but cleanup still
-    runs unless ``keep``, and the summary is written; Ctrl-C is raised again afterwards.
+    ``values`` are lesson parameters; ``None`` and missing ones come from the lab's settings. They are
+    validated first (a bad one raises LabConfigError before any lesson starts or any folder is made) and
+    saved as the lab's settings.
+
+    Raises:
+        Interrupted: after an interrupt, once the summary and report are written (``.summary`` holds it).
     """
-    params = {**params, **vars(load_params(**params))}  # validated once, and every lesson gets the same values
-    results_dir = out_dir / "results"
-    shutil.rmtree(results_dir, ignore_errors=True)  # a reused --out must not report an older run's results
-    out_dir.mkdir(parents=True, exist_ok=True)
+    params = lab_params(values)
+    settings.save(vars(params))
+    out_dir = claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)
+    say = _quiet_when_closed(say)
     started = time.monotonic()
-    outcomes: list[LessonResult] = []
-    interrupted: Optional[KeyboardInterrupt] = None
+    results_dir = out_dir / "results"
     # The lesson kernels inherit these: where to record results, and progress as plain text.
     kernel_env = {results.ENV: str(results_dir.resolve()), "LABKIT_PROGRESS": os.environ.get("LABKIT_PROGRESS", "text")}
-    with _environment(kernel_env):
-        for index, lesson in enumerate(LESSONS, 1):
-            failed = interrupted is not None or any(o.status == "failed" for o in outcomes)
-            if failed and (lesson != CLEANUP or keep):
-                outcomes.append(LessonResult(lesson, "skipped"))
-                say(f"[{index}/{len(LESSONS)}] {lesson}: skipped")
-                continue
-            say(f"[{index}/{len(LESSONS)}] {lesson} ...")
-            try:
-                outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
-            except KeyboardInterrupt as stop:
-                interrupted = stop
-                outcome = LessonResult(lesson, "failed", error="interrupted (Ctrl-C)")
-            outcomes.append(outcome)
-            say(f"[{index}/{len(LESSONS)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
-                + (f"\n    {outcome.error}" if outcome.error else ""))
-    summary = _summary(params, outcomes, results_dir, out_dir, time.monotonic() - started)
+    with _environment(kernel_env), Interrupts(say) as interrupts:
+        outcomes = _run_lessons(params, notebook_dir, out_dir, keep, interrupts, say)
+        if any(o.name == CLEANUP and o.status == "passed" for o in outcomes):
+            left = results.read(results_dir, "leftovers")
+        else:  # kept, or the cleanup failed or was stopped: say what is left
+            interrupts.phase = "listing"
+            left = _list_leftovers(params, say)
+    lessons = [asdict(o) for o in outcomes]
+    summary = {
+        "status": status(lessons, interrupts.first),
+        "lab_id": params.lab_id,
+        "backend": params.backend,
+        "duration_seconds": round(time.monotonic() - started, 2),
+        "interrupted_by": interrupts.first,
+        "lessons": lessons,
+        "gpu_capacity": results.read(results_dir, "gpu_capacity"),
+        "left_after_cleanup": left,
+        "cleanup_command": cleanup_command(params.lab_id),
+        "out_dir": str(out_dir),
+    }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     (out_dir / "report.md").write_text(report(summary))
-    if interrupted is not None:
-        raise interrupted
+    if interrupts.first:
+        raise Interrupted(interrupts.first, summary)
     return summary
 
 
-def _summary(params: dict[str, Any], outcomes: list[LessonResult], results_dir: Path, out_dir: Path, seconds: float) -> dict[str, Any]:
-    return {
-        "status": "failed" if any(o.status == "failed" for o in outcomes) else "passed",
-        "backend": params["backend"],
-        "duration_seconds": round(seconds, 2),
-        "lessons": [asdict(o) for o in outcomes],
-        "gpu_capacity": results.read(results_dir, "gpu_capacity"),
-        "left_after_cleanup": results.read(results_dir, "leftovers"),
-        "out_dir": str(out_dir),
-    }
+def _run_lessons(params: LabParams, notebook_dir: Path, out_dir: Path, keep: bool, interrupts: Interrupts,
+                 say: Callable[[str], None]) -> list[LessonResult]:
+    outcomes: list[LessonResult] = []
+    for index, lesson in enumerate(LESSONS, 1):
+        failed = interrupts.first is not None or any(o.status == "failed" for o in outcomes)
+        if failed and (lesson != CLEANUP or keep):
+            outcomes.append(LessonResult(lesson, "skipped"))
+            say(f"[{index}/{len(LESSONS)}] {lesson}: skipped")
+            continue
+        interrupts.phase = "cleanup" if lesson == CLEANUP else "lessons"
+        say(f"[{index}/{len(LESSONS)}] {lesson} ...")
+        try:
+            outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
+        except Interrupted as stop:
+            outcome = LessonResult(lesson, "failed", error=f"interrupted ({stop.signal_name})")
+        if outcome.status == "failed" and interrupts.first and outcome.error and "KeyboardInterrupt" in outcome.error:
+            outcome.error = f"interrupted ({interrupts.first})"
+        outcomes.append(outcome)
+        say(f"[{index}/{len(LESSONS)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
+            + (f"\n    {outcome.error}" if outcome.error else ""))
+    return outcomes
 
 
-def _run_lesson(lesson: str, params: dict[str, Any], notebook_dir: Path, out_dir: Path) -> LessonResult:
+def _run_lesson(lesson: str, params: LabParams, notebook_dir: Path, out_dir: Path) -> LessonResult:
     import papermill
 
     source = notebook_dir / f"{lesson}.ipynb"
@@ -107,16 +158,50 @@ def _run_lesson(lesson: str, params: dict[str, Any], notebook_dir: Path, out_dir
     try:
         papermill.execute_notebook(
             str(source), str(out_dir / f"{lesson}.ipynb"),
-            parameters={k: v for k, v in params.items() if k in declared},
-            cwd=str(notebook_dir), progress_bar=False, kernel_name="python3",
+            parameters={k: v for k, v in vars(params).items() if k in declared},
+            cwd=str(notebook_dir), progress_bar=False, kernel_name="python3", kernel_manager_class=LessonKernel,
             # a cell waits at most timeout_minutes; this bounds a cell that hangs outside labkit's waits
-            execution_timeout=int(params["timeout_minutes"] * 60) + 300,
+            execution_timeout=int(params.timeout_minutes * 60) + 300,
         )
     except papermill.PapermillExecutionError as error:
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{error.ename}: {error.evalue}")
     except Exception as error:  # a dead kernel or a cell timeout: recorded, so that cleanup still runs
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{type(error).__name__}: {error}")
     return LessonResult(lesson, "passed", round(time.monotonic() - started, 2))
+
+
+def _list_leftovers(params: LabParams, say: Callable[[str], None]) -> Optional[list[str]]:
+    """What the lab left, listed here when the cleanup lesson could not tell; None if that fails or takes too long."""
+    found: list[list[str]] = []
+
+    def listing() -> None:
+        from labkit.cleanup import leftovers
+        from labkit.lab import Lab
+
+        found.append(leftovers(Lab(params)))
+
+    worker = threading.Thread(target=listing, name="labkit-leftovers", daemon=True)
+    worker.start()
+    try:
+        worker.join(LISTING_SECONDS)
+    except Interrupted:
+        pass
+    if not found:
+        say(f"could not list what is left; run `{cleanup_command(params.lab_id)}`")
+        return None
+    return found[0]
+
+
+def _quiet_when_closed(say: Callable[[str], None]) -> Callable[[str], None]:
+    """``say``, but silent once its terminal is gone (after SIGHUP), so that the run can still clean up."""
+
+    def safe(text: str) -> None:
+        try:
+            say(text)
+        except OSError:
+            pass
+
+    return safe
 
 
 @contextmanager
@@ -141,27 +226,3 @@ def point_latest(out_dir: Path) -> None:
     if latest.is_symlink():
         latest.unlink()
     latest.symlink_to(out_dir.name)
-
-
-def _cell(text: Optional[str]) -> str:
-    """Text safe inside one Markdown table cell."""
-    return " ".join((text or "").split()).replace("|", "\\|")
-
-
-def report(summary: dict[str, Any]) -> str:
-    """The run as Markdown a person reads: lessons, GPUs found, and what is left."""
-    lines = [f"# labkit run: {summary['status'].upper()}", "",
-             f"Backend `{summary['backend']}`, {summary['duration_seconds']:.1f} s in all.", "",
-             "| lesson | status | seconds | error |", "| --- | --- | --- | --- |"]
-    lines += [f"| {o['name']} | {o['status']} | {o['duration_seconds']:.1f} | {_cell(o['error'])} |" for o in summary["lessons"]]
-    lines += ["", "## GPU capacity found", ""]
-    capacity = summary["gpu_capacity"] or []
-    lines += [f"- {row['node']} (pool {row['pool']}, {row['vm_size']}): capacity {row['capacity']}, allocatable {row['allocatable']}"
-              for row in capacity] or ["- none recorded (lesson 04 did not run to the end)"]
-    lines += ["", "## Left after cleanup", ""]
-    left = summary["left_after_cleanup"]
-    if left is None:
-        lines.append("- unknown: the clean-up lesson did not finish; run `labkit run` again or 05_cleanup.ipynb by hand")
-    else:
-        lines += [f"- {item}" for item in left] or ["- nothing"]
-    return "\n".join(lines) + "\n"

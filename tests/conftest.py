@@ -1,7 +1,10 @@
-"""Shared fixtures: a simulator per test module, each with its own state directory, always stopped."""
+"""Shared fixtures: a simulator per test module, each with its own state directory, always stopped; labkit
+settings of the test session's own (never the user's ~/.config/labkit)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 
 import pytest
@@ -10,6 +13,24 @@ from labkit.sim.server import SimServer
 
 #: Tests run the simulated clock fast: five Azure minutes pass in 0.1 s.
 FAST = 1 / 3000
+
+
+def pytest_configure(config):
+    """Every test, and every kernel and command a test starts, keeps labkit settings in a folder of the session's.
+
+    Set here rather than in a fixture so that module-scoped fixtures see it too. Tests that save settings
+    (lesson 00, ``labkit run``) use :func:`config_dir` for a folder of their own.
+    """
+    os.environ["LABKIT_CONFIG_DIR"] = tempfile.mkdtemp(prefix="labkit-test-config-")
+    os.environ.pop("LABKIT_LAB_ID", None)
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch):
+    """A labkit configuration folder of this test's own (your lab id, the labs' settings)."""
+    directory = tmp_path / "labkit-config"
+    monkeypatch.setenv("LABKIT_CONFIG_DIR", str(directory))
+    return directory
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ REQUIRED_FAMILIES = {
 }
 
 
-def codes(**spec):
-    return [p.code for p in pool_problems(PoolSpec(**spec), cluster_version=(1, 33), today=TODAY)]
+def codes(cluster_version=(1, 33), **spec):
+    return [p.code for p in pool_problems(PoolSpec(**spec), cluster_version=cluster_version, today=TODAY)]
 
 
 def test_required_families_are_covered_with_a_source():
@@ -64,7 +64,8 @@ def test_each_rule_has_its_own_code():
         "amd": codes(name="gpunp", vm_size="Standard_NV8as_v4"),
         "retired": codes(name="gpunp", vm_size="Standard_NC12s_v3"),
         "unknown": codes(name="gpunp", vm_size="Standard_D2s_v3"),
-        "old": codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", orchestrator_version="1.28"),
+        "old": codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", orchestrator_version="1.28", cluster_version=(1, 29)),
+        "skew": codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", orchestrator_version="1.34"),
         "sku-version": codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", os_sku="Windows2019"),
         "sku-linux": codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", os_type="Linux", os_sku="Windows2022"),
         "type-linux": codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", os_type="Linux", driver_type="CUDA"),
@@ -77,10 +78,16 @@ def test_each_rule_has_its_own_code():
 
 
 def test_valid_pools_from_the_doc_pass():
-    assert codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", orchestrator_version="1.29.0") == []
+    assert codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", orchestrator_version="1.30.0") == []
     assert codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", os_sku="Windows2022", gpu_driver="None") == []
     assert codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", driver_type="GRID") == []
     assert codes(name="nodepool1", vm_size="Standard_D2s_v3", os_type="Linux", mode="System") == []
+
+
+@pytest.mark.parametrize("version, allowed", [("1.33", True), ("1.30.4", True), ("1.29", False), ("1.34", False), ("1.99", False), ("2.0", False)])
+def test_a_pool_version_stays_within_three_minors_below_its_control_plane(version, allowed):
+    found = codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", orchestrator_version=version)
+    assert (found == []) is allowed and (allowed or found == ["NodePoolMcVersionIncompatible"])
 
 
 def test_effective_driver_type():

@@ -7,6 +7,7 @@ from kubernetes import client
 from kubernetes.client import ApiClient
 
 from labkit import manifests
+from labkit.identity import LAB_LABEL, MANAGED_BY
 
 MODELS = {"Namespace": "V1Namespace", "DaemonSet": "V1DaemonSet", "Job": "V1Job"}
 FILES = [manifests.NAMESPACE, manifests.DEVICE_PLUGIN, manifests.GPU_WORKLOAD]
@@ -24,11 +25,22 @@ def test_manifest_round_trips_through_the_client_models(name):
         assert ApiClient().sanitize_for_serialization(model) == doc
 
 
-def test_every_object_carries_the_managed_by_label():
-    key, value = manifests.MANAGED_BY
+def test_every_object_and_pod_carries_the_managed_by_label_and_the_lab_id():
+    key, value = MANAGED_BY
     for name in FILES:
-        for doc in manifests.load(name):
+        for doc in manifests.load(name, lab_id="team3"):
             assert doc["metadata"]["labels"][key] == value
+            assert doc["metadata"]["labels"][LAB_LABEL] == "team3"
+            if "template" in doc.get("spec", {}):
+                assert doc["spec"]["template"]["metadata"]["labels"][LAB_LABEL] == "team3"
+
+
+def test_a_node_pool_keeps_the_pods_on_its_nodes():
+    for name in (manifests.DEVICE_PLUGIN, manifests.GPU_WORKLOAD):
+        (doc,) = manifests.load(name, node_pool="gpudx")
+        assert doc["spec"]["template"]["spec"]["nodeSelector"] == {
+            "kubernetes.io/os": "windows", "kubernetes.azure.com/agentpool": "gpudx"}
+        assert isinstance(to_model(doc), (client.V1DaemonSet, client.V1Job))
 
 
 def test_device_plugin_matches_the_doc():

@@ -11,11 +11,15 @@ import pytest
 
 from labkit.sim import service
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from regenerate_notebooks import DOCUMENT_LAB_ID  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_committed_notebooks_reproduce_their_outputs(tmp_path):
-    env = {**os.environ, "LABKIT_STATE_DIR": str(tmp_path), "LABKIT_PROGRESS": "off", "LABKIT_SIM_TIME_SCALE": "0.0005"}
+    env = {**os.environ, "LABKIT_STATE_DIR": str(tmp_path), "LABKIT_PROGRESS": "off", "LABKIT_SIM_TIME_SCALE": "0.0005",
+           "LABKIT_LAB_ID": DOCUMENT_LAB_ID, "LABKIT_CONFIG_DIR": str(tmp_path / "config")}
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "--nbval", "notebooks", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
@@ -28,7 +32,7 @@ def test_committed_notebooks_reproduce_their_outputs(tmp_path):
     assert " passed" in result.stdout.splitlines()[-1]
 
 
-def test_each_lesson_alone_passes_or_names_the_lesson_to_run_first(tmp_path, monkeypatch):
+def test_each_lesson_alone_passes_or_names_the_lesson_to_run_first(tmp_path, monkeypatch, config_dir):
     import papermill
 
     monkeypatch.setenv("LABKIT_STATE_DIR", str(tmp_path / "state"))

@@ -27,12 +27,36 @@ class SimServiceError(LabError):
     """The simulator could not be started or stopped; the message says where its log is."""
 
 
+#: The checkout labkit runs from, when it runs from one (a wheel install has none).
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
 def default_state_dir() -> Path:
+    """``$LABKIT_STATE_DIR`` (absolute, outside the repository), else ``~/.cache/labkit/sim``."""
     env = os.environ.get("LABKIT_STATE_DIR")
     if env:
-        return Path(env).expanduser()
+        path = Path(env).expanduser()
+        if not path.is_absolute():
+            # Lesson kernels run in notebooks/, the command wherever it was typed: a relative path means two places.
+            raise SimServiceError(f"LABKIT_STATE_DIR {env!r} is a relative path, which means another folder in every "
+                                  "working directory; set an absolute one, e.g. $HOME/.cache/labkit/sim")
+        return checked_state_dir(path)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "labkit" / "sim"
+
+
+def _resolved(state_dir: Optional[Path]) -> Path:
+    return checked_state_dir(Path(state_dir)) if state_dir else default_state_dir()
+
+
+def checked_state_dir(path: Path) -> Path:
+    """``path``, absolute, unless it lies inside labkit's repository, where its token and CA key would be committed."""
+    path = path.absolute()
+    inside_checkout = (_CHECKOUT / "pyproject.toml").exists() and (path == _CHECKOUT or _CHECKOUT in path.parents)
+    if inside_checkout:
+        raise SimServiceError(f"the simulator's state dir {path} is inside the labkit repository; its token and CA key "
+                              "must not be: choose a folder outside it, e.g. $HOME/.cache/labkit/sim")
+    return path
 
 
 def status(state_dir: Optional[Path] = None) -> dict[str, Any]:
@@ -43,7 +67,7 @@ def status(state_dir: Optional[Path] = None) -> dict[str, Any]:
         >>> info["running"], info["arm_endpoint"]  # doctest: +SKIP
         (True, 'https://127.0.0.1:40123')
     """
-    state_dir = Path(state_dir or default_state_dir())
+    state_dir = _resolved(state_dir)
     server = _server_info(state_dir)
     config = _saved_config(state_dir)
     return {
@@ -69,7 +93,7 @@ def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = Non
     Starts at once, from threads or processes, take turns: the first spawns the server and the
     others find it running.
     """
-    state_dir = private_dir(Path(state_dir or default_state_dir()))
+    state_dir = private_dir(_resolved(state_dir))
     with exclusive_lock(state_dir / "start.lock"):
         if _server_info(state_dir) is None:
             _spawn(state_dir, time_scale, timeout)
@@ -78,7 +102,7 @@ def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = Non
 
 def stop(state_dir: Optional[Path] = None, *, timeout: float = 10.0) -> bool:
     """Stop the simulator; True if one was running. Its state stays for the next start."""
-    state_dir = Path(state_dir or default_state_dir())
+    state_dir = _resolved(state_dir)
     if not state_dir.is_dir():
         return False
     with exclusive_lock(state_dir / "start.lock"):
@@ -103,7 +127,7 @@ def remove_server_file(state_dir: Path, pid: int) -> None:
 
 def write_kubeconfig(state_dir: Optional[Path] = None) -> Path:
     """Write (0600) and return a kubeconfig for the running simulator, for kubectl."""
-    state_dir = Path(state_dir or default_state_dir())
+    state_dir = _resolved(state_dir)
     info = _server_info(state_dir)
     if info is None:
         raise SimServiceError("the simulator is not running: start it with `labkit sim start`")

@@ -1,0 +1,63 @@
+"""How ``labkit run`` ends when asked to: Ctrl-C, SIGTERM (a cancelled CI job) and SIGHUP (a closed terminal) alike.
+
+- The first interrupt stops the lesson that runs (its kernel is interrupted, as Jupyter's stop button does);
+  the run skips the other lessons and cleans up, so nothing is left billed.
+- The first interrupt never stops the cleanup: it stops the billing. Any later one does; the run then lists
+  what is left and names the one command that removes it.
+- One line is printed per interrupt, never a traceback.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any, Callable, Optional
+
+from labkit.kernels import interrupt_current
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was interrupted; ``summary`` is what it wrote before ending (None while it runs)."""
+
+    def __init__(self, signal_name: str, summary: Optional[dict[str, Any]] = None):
+        super().__init__(signal_name)
+        self.signal_name, self.summary = signal_name, summary
+
+
+class Interrupts:
+    """The interrupts one run receives, handled by the rules above while the run is inside the ``with``."""
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+        self.first: Optional[str] = None
+        self.count = 0
+        self.phase = "lessons"
+        self.cleanup_stopped = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "Interrupts":
+        if threading.current_thread() is threading.main_thread():  # only there can Python handle signals
+            self._previous = {number: signal.signal(number, self._handle) for number in SIGNALS}
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, number: int, frame: Optional[FrameType]) -> None:
+        name = signal.Signals(number).name
+        self.first = self.first or name
+        self.count += 1
+        if self.phase == "cleanup" and self.count == 1:
+            self.say(f"{name}: the cleanup goes on, so that nothing is left billed ({name} again stops it)")
+            return
+        if self.phase == "listing":
+            raise Interrupted(name)
+        self.cleanup_stopped = self.phase == "cleanup"
+        after = "listing what is left" if self.cleanup_stopped else "the cleanup runs next (interrupt again to stop it too)"
+        self.say(f"{name}: stopping the {'cleanup' if self.phase == 'cleanup' else 'lesson'}; {after}")
+        if not interrupt_current():  # no lesson kernel runs: stop right here instead
+            raise Interrupted(name)
