@@ -92,9 +92,9 @@ def run_lab(
         Interrupted: after an interrupt, once the summary and report are written (``.summary`` holds it).
     """
     params = lab_params(values)
-    settings.save(vars(params))
     out_dir = claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)
     say = _quiet_when_closed(say)
+    say(f"lab {params.lab_id}: settings saved in {settings.save(vars(params))}")
     started = time.monotonic()
     results_dir = out_dir / "results"
     # The lesson kernels inherit these: where to record results, and progress as plain text.
@@ -140,6 +140,7 @@ def _run_lessons(params: LabParams, notebook_dir: Path, out_dir: Path, keep: boo
         try:
             outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
         except Interrupted as stop:
+            interrupts.first = interrupts.first or stop.signal_name
             outcome = LessonResult(lesson, "failed", error=f"interrupted ({stop.signal_name})")
         if outcome.status == "failed" and interrupts.first and outcome.error and "KeyboardInterrupt" in outcome.error:
             outcome.error = f"interrupted ({interrupts.first})"

@@ -24,12 +24,15 @@ def state_dir(tmp_path_factory):
     service.stop(directory)
 
 
+def labkit(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """The labkit command, with the module's simulator and labkit settings of its own."""
+    env = {**os.environ, "LABKIT_STATE_DIR": str(state_dir), "LABKIT_SIM_TIME_SCALE": "0.0005",
+           "LABKIT_CONFIG_DIR": str(state_dir / "config")}
+    return subprocess.run([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
 def labkit_run(state_dir: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LABKIT_STATE_DIR": str(state_dir), "LABKIT_SIM_TIME_SCALE": "0.0005"}
-    return subprocess.run(
-        [sys.executable, "-m", "labkit", "run", "--out", str(out), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
-    )
+    return labkit(state_dir, "run", "--out", str(out), *args)
 
 
 @pytest.fixture(scope="module")
@@ -41,24 +44,26 @@ def good_run(state_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def failed_run(state_dir, good_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "failed"
-    return labkit_run(state_dir, out, "-p", "vm_size=Standard_NC6s_v3", "-p", "local_checks=False", "-p", "pool_name=gpuold"), out
+    return labkit_run(state_dir, out, "-p", "lab_id=failing", "-p", "vm_size=Standard_NC6s_v3", "-p", "local_checks=False",
+                      "-p", "pool_name=gpuold"), out
 
 
 def summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text())
 
 
-def test_whole_lab_passes_and_leaves_nothing(good_run):
+def test_whole_lab_passes_and_leaves_nothing(good_run, state_dir):
     result, out = good_run
     assert result.returncode == 0, result.stdout + result.stderr
     data = summary(out)
-    assert data["status"] == "passed"
+    assert data["status"] == "passed" and data["interrupted_by"] is None
+    assert data["lab_id"] == (state_dir / "config" / "config.yaml").read_text().split("lab_id: ")[1].strip()
     assert [(lesson["name"], lesson["status"]) for lesson in data["lessons"]] == [(name, "passed") for name in LESSONS]
     assert all(lesson["duration_seconds"] > 0 for lesson in data["lessons"])
     assert {row["pool"] for row in data["gpu_capacity"] if row["allocatable"] >= 1} == {"gpunp", "gpudx"}
     assert data["left_after_cleanup"] == []
     assert all((out / f"{name}.ipynb").exists() for name in LESSONS)
-    assert "# labkit run: PASSED" in (out / "report.md").read_text()
+    assert "# labkit run: PASSED" in (out / "report.md").read_text() and f"Lab `{data['lab_id']}`" in (out / "report.md").read_text()
     assert "[6/6] 05_cleanup: passed" in result.stdout
 
 
@@ -76,7 +81,7 @@ def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(faile
 
 
 def test_bad_parameter_stops_before_any_lesson(state_dir, tmp_path):
-    result = labkit_run(state_dir, tmp_path / "bad", "-p", "pool_name=gpupool1")
+    result = labkit_run(state_dir, tmp_path / "bad", "-p", "lab_id=fresh", "-p", "pool_name=gpupool1")
     assert result.returncode != 0
     assert "pool_name 'gpupool1' is 8 characters" in result.stderr
     assert not (tmp_path / "bad").exists()
@@ -108,8 +113,17 @@ def fake_lessons(directory: Path, failing: str) -> Path:
     return directory
 
 
+@pytest.fixture
+def quiet_sim(tmp_path, monkeypatch, config_dir):
+    """A state dir for a simulator that lists what a run left when its (fake) cleanup did not run."""
+    monkeypatch.setenv("LABKIT_STATE_DIR", str(tmp_path / "sim"))
+    monkeypatch.setenv("LABKIT_SIM_TIME_SCALE", "0.0005")
+    yield
+    service.stop(tmp_path / "sim")
+
+
 @pytest.mark.parametrize("keep, cleanup_status", [(False, "passed"), (True, "skipped")])
-def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status):
+def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status, quiet_sim):
     from labkit.runner import run_lab
 
     lessons = fake_lessons(tmp_path / "lessons", failing="02_gpu_pool_auto_driver")
@@ -118,9 +132,11 @@ def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status):
     assert statuses == ["passed", "passed", "failed", "skipped", "skipped", cleanup_status]
     assert summary["status"] == "failed"
     assert "RuntimeError: boom" in summary["lessons"][2]["error"]
+    if keep:  # the run lists what it kept (nothing, with fake lessons)
+        assert summary["left_after_cleanup"] == []
 
 
-def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path):
+def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path, config_dir):
     from labkit.runner import run_lab
 
     lessons = fake_lessons(tmp_path / "lessons", failing="none")
@@ -132,22 +148,25 @@ def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path):
     assert (tmp_path / "out" / "summary.json").exists()
 
 
-def test_ctrl_c_still_cleans_up_writes_the_summary_and_stops(tmp_path, monkeypatch):
+def test_an_interrupt_still_cleans_up_writes_the_summary_and_stops(tmp_path, monkeypatch, config_dir):
     from labkit import runner
+    from labkit.interrupts import Interrupted
 
     lessons = fake_lessons(tmp_path / "lessons", failing="none")
     real_run_lesson = runner._run_lesson
 
     def interrupt_lesson_02(lesson, *args):
         if lesson == "02_gpu_pool_auto_driver":
-            raise KeyboardInterrupt
+            raise Interrupted("SIGTERM")
         return real_run_lesson(lesson, *args)
 
     monkeypatch.setattr(runner, "_run_lesson", interrupt_lesson_02)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted) as caught:
         runner.run_lab({}, out_dir=tmp_path / "out", notebook_dir=lessons, say=lambda _: None)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary == caught.value.summary
     assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "skipped", "skipped", "passed"]
+    assert summary["lessons"][2]["error"] == "interrupted (SIGTERM)"
 
 
 def test_latest_is_only_ever_our_own_symlink(tmp_path):
@@ -163,10 +182,45 @@ def test_latest_is_only_ever_our_own_symlink(tmp_path):
 
 
 def test_report_keeps_an_error_inside_its_table_cell():
-    from labkit.runner import report
+    from labkit.report import report
 
     error = "creating pool failed: X: a | b\n  What to do: retry"
-    summary = {"status": "failed", "backend": "sim", "duration_seconds": 1.0, "gpu_capacity": None, "left_after_cleanup": [],
+    summary = {"status": "failed", "lab_id": "team3", "backend": "sim", "duration_seconds": 1.0, "gpu_capacity": None,
+               "left_after_cleanup": [], "cleanup_command": "labkit cleanup --lab-id team3",
                "lessons": [{"name": "02", "status": "failed", "duration_seconds": 1.0, "error": error}]}
     row = next(line for line in report(summary).splitlines() if line.startswith("| 02 "))
     assert row == "| 02 | failed | 1.0 | creating pool failed: X: a \\| b What to do: retry |"
+
+
+def test_an_out_folder_holding_anything_is_refused_and_left_as_it_is(state_dir, tmp_path):
+    out = tmp_path / "mine"
+    (out / "results").mkdir(parents=True)
+    (out / "results" / "notes.txt").write_text("a user's file")
+    result = labkit_run(state_dir, out)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1].startswith(f"Error: --out '{out}' exists and is not an empty folder;")
+    assert (out / "results" / "notes.txt").read_text() == "a user's file"
+    assert sorted(p.name for p in out.rglob("*")) == ["notes.txt", "results"]
+
+
+@pytest.mark.parametrize("out", ["", "  "])
+def test_an_empty_out_is_refused(state_dir, tmp_path, out):
+    result = labkit(state_dir, "run", "--out", out)
+    assert result.returncode != 0 and "Error: --out" in result.stderr and "is empty" in result.stderr
+    assert not (ROOT / "results").exists() and not (ROOT / "summary.json").exists()
+
+
+@pytest.mark.parametrize("content, why", [(b"- 1\n", "holds a list"), (b"a: [\n", "is not valid YAML"), (b"\xff", "is not UTF-8")])
+def test_a_bad_params_file_stops_before_anything_is_created(state_dir, tmp_path, content, why):
+    params = tmp_path / "params.yaml"
+    params.write_bytes(content)
+    result = labkit_run(state_dir, tmp_path / "out", "--params-file", str(params))
+    assert result.returncode != 0 and why in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_runs_started_at_once_get_folders_of_their_own(tmp_path):
+    from labkit.runner import new_out_dir
+
+    folders = [new_out_dir("team3", tmp_path) for _ in range(5)]
+    assert len(set(folders)) == 5 and all(folder.is_dir() and folder.name.startswith(folders[0].name) for folder in folders)

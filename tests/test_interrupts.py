@@ -1,0 +1,127 @@
+"""Every way `labkit run` is asked to stop leaves a summary, one line of output, and nothing billed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from labkit.sim import service
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Run:
+    """`labkit run` in the background, its output read as it comes."""
+
+    def __init__(self, env: dict, out: Path, *args: str):
+        self.out = out
+        self.lines: list[str] = []
+        self.process = subprocess.Popen([sys.executable, "-m", "labkit", "run", "--out", str(out), *args], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.errors: list[str] = []
+        threading.Thread(target=self._read, args=(self.process.stdout, self.lines), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.process.stderr, self.errors), daemon=True).start()
+
+    @staticmethod
+    def _read(stream, into: list[str]) -> None:
+        for line in stream:
+            into.append(line.rstrip("\n"))
+
+    def wait_for(self, condition, what: str, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert self.process.poll() is None, f"the run ended before {what}: {self.lines + self.errors}"
+            assert time.monotonic() < deadline, f"timed out waiting for {what}: {self.lines}"
+            time.sleep(0.02)
+
+    def printed(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def end(self) -> tuple[int, dict]:
+        code = self.process.wait(timeout=300)
+        time.sleep(0.1)  # the readers drain the pipes
+        return code, json.loads((self.out / "summary.json").read_text())
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A slower simulated clock (a pool takes seconds), so that a signal lands while the pool is being made."""
+    values = {"LABKIT_STATE_DIR": str(tmp_path / "sim"), "LABKIT_SIM_TIME_SCALE": "0.01",
+              "LABKIT_CONFIG_DIR": str(tmp_path / "config"), "LABKIT_PROGRESS": "off"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    yield {**os.environ, **values}
+    service.stop(tmp_path / "sim")
+
+
+def pool_state(name: str):
+    """The state of pool ``name`` of lab ``sig`` on the test's simulator, or None."""
+    from labkit import Lab, load_params
+    from labkit.pools import get_pool
+
+    pool = get_pool(Lab(load_params(lab_id="sig")), name)
+    return pool.properties.provisioning_state if pool else None
+
+
+def test_sigterm_during_a_pool_creation_cleans_up_and_says_so_in_one_line(env, tmp_path):
+    run = Run(env, tmp_path / "out", "-p", "lab_id=sig")
+    run.wait_for(lambda: run.printed("02_gpu_pool_auto_driver ...") and pool_state("gpunp") == "Creating", "lesson 02's pool")
+    run.process.send_signal(signal.SIGTERM)
+    code, summary = run.end()
+    assert code == 130
+    assert summary["status"] == "interrupted" and summary["interrupted_by"] == "SIGTERM"
+    lessons = {lesson["name"]: lesson for lesson in summary["lessons"]}
+    assert lessons["02_gpu_pool_auto_driver"]["error"] == "interrupted (SIGTERM)"
+    assert lessons["05_cleanup"]["status"] == "passed"
+    assert summary["left_after_cleanup"] == [] and pool_state("gpunp") is None
+    assert run.errors == [f"interrupted by SIGTERM: nothing is left. Summary and report in {tmp_path / 'out'}"], run.errors
+    assert "interrupted by SIGTERM" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_second_interrupt_stops_the_cleanup_and_names_what_is_left_and_the_command(env, tmp_path):
+    run = Run(env, tmp_path / "out", "-p", "lab_id=sig")
+    run.wait_for(lambda: run.printed("02_gpu_pool_auto_driver ...") and pool_state("gpunp") == "Creating", "lesson 02's pool")
+    run.process.send_signal(signal.SIGINT)
+    run.wait_for(lambda: run.printed("05_cleanup ...") and pool_state("gpunp") == "Deleting", "the cleanup deleting the pool")
+    run.process.send_signal(signal.SIGINT)
+    code, summary = run.end()
+    assert code == 130 and summary["interrupted_by"] == "SIGINT"
+    assert summary["lessons"][-1]["error"] == "interrupted (SIGINT)"
+    assert summary["left_after_cleanup"] == ["pool gpunp in myResourceGroup/myAKSCluster (Deleting)"]
+    assert len(run.errors) == 1 and "remove it with `labkit cleanup --lab-id sig`" in run.errors[0], run.errors
+    assert "Traceback" not in "\n".join(run.lines + run.errors)
+
+
+def test_sighup_is_handled_like_ctrl_c(env, tmp_path):
+    import nbformat
+
+    from labkit.runner import LESSONS
+
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    for name in LESSONS:
+        notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        body = "import time; time.sleep(60)" if name == "02_gpu_pool_auto_driver" else "1 + 1"
+        notebook.cells = [nbformat.v4.new_code_cell("lab_id = None", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(body)]
+        nbformat.write(notebook, lessons / f"{name}.ipynb")
+    code = ("import sys; from pathlib import Path; from labkit.runner import run_lab; "
+            f"run_lab({{'lab_id': 'sig'}}, out_dir=Path({str(tmp_path / 'out')!r}), notebook_dir=Path({str(lessons)!r}))")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "out" / "02_gpu_pool_auto_driver.ipynb").exists():
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    time.sleep(1.0)  # the kernel is in the sleeping cell
+    process.send_signal(signal.SIGHUP)
+    process.communicate(timeout=120)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["interrupted_by"] == "SIGHUP"
+    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "skipped", "skipped", "passed"]
