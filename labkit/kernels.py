@@ -6,6 +6,9 @@ before it answers. IPC sockets are files in a private folder of each kernel, so 
 other user of the machine can connect to them. Jupyter also stops warning that the kernel runs over TCP
 without encryption.
 
+A kernel's own messages (Jupyter's log lines, a crash's last words) go to a log file when one is given
+(:func:`logging_to`), so that a run's terminal shows labkit's lines only.
+
 Example:
     >>> papermill.execute_notebook(src, out, kernel_manager_class=LessonKernel)   # doctest: +SKIP
 """
@@ -16,6 +19,7 @@ import os
 import shutil
 import signal
 import tempfile
+from pathlib import Path
 from typing import Any, ClassVar, Optional
 
 from jupyter_client.manager import AsyncKernelManager
@@ -25,6 +29,7 @@ class LessonKernel(AsyncKernelManager):
     """A kernel manager on IPC transport; the newest one is :attr:`current`, for :func:`interrupt_current`."""
 
     current: ClassVar[Optional["LessonKernel"]] = None
+    log_path: ClassVar[Optional[Path]] = None
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -32,6 +37,13 @@ class LessonKernel(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = os.path.join(self._socket_dir, "kernel")
         LessonKernel.current = self
+
+    async def start_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
+        if self.log_path is None:
+            await super().start_kernel(**kwargs)
+            return
+        with open(self.log_path, "ab") as log:  # the kernel keeps its own copy of the descriptor
+            await super().start_kernel(stdout=log, stderr=log, **kwargs)
 
     async def cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
         await super().cleanup_resources(restart=restart)
@@ -51,6 +63,11 @@ class LessonKernel(AsyncKernelManager):
         except ProcessLookupError:
             return False
         return True
+
+
+def logging_to(path: Path) -> type[LessonKernel]:
+    """A :class:`LessonKernel` whose kernels write their own output to ``path``."""
+    return type("LoggingLessonKernel", (LessonKernel,), {"log_path": path})
 
 
 def interrupt_current() -> bool:

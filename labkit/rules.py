@@ -169,8 +169,6 @@ def _pool_version(check: _Checker, cluster_version: Optional[Version]) -> Option
                 "Leave it unset to use the cluster's version.", "InvalidOrchestratorVersion",
             )
             return None
-    if text is not None and cluster_version is not None:
-        _check_version_skew(check, version, cluster_version)
     low = catalog.MIN_WINDOWS_GPU_VERSION
     if version is not None and check.spec.windows and version < low:
         shown = text or "%d.%d" % version
@@ -180,6 +178,8 @@ def _pool_version(check: _Checker, cluster_version: Optional[Version]) -> Option
             f"Upgrade the cluster (az aks upgrade) to {low[0]}.{low[1]} or later first.",
             "AgentPoolK8sVersionNotSupported",
         )
+    if text is not None and cluster_version is not None:
+        _check_version_skew(check, version, cluster_version)
     return version
 
 

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, Optional
 from labkit import results, settings
 from labkit.errors import LabConfigError, Problem
 from labkit.interrupts import Interrupted, Interrupts
-from labkit.kernels import LessonKernel
+from labkit.kernels import logging_to
 from labkit.params import LabParams, lab_params
 from labkit.report import cleanup_command, report, status
 
@@ -35,6 +35,9 @@ LESSONS = [
     "05_cleanup",
 ]
 CLEANUP = "05_cleanup"
+
+#: Where the lesson kernels' own messages go, in the run's folder.
+KERNEL_LOG = "kernels.log"
 
 #: How long the run may spend listing what is left when the cleanup could not finish.
 LISTING_SECONDS = 60.0
@@ -160,14 +163,15 @@ def _run_lesson(lesson: str, params: LabParams, notebook_dir: Path, out_dir: Pat
         papermill.execute_notebook(
             str(source), str(out_dir / f"{lesson}.ipynb"),
             parameters={k: v for k, v in vars(params).items() if k in declared},
-            cwd=str(notebook_dir), progress_bar=False, kernel_name="python3", kernel_manager_class=LessonKernel,
+            cwd=str(notebook_dir), progress_bar=False, kernel_name="python3", kernel_manager_class=logging_to(out_dir / KERNEL_LOG),
             # a cell waits at most timeout_minutes; this bounds a cell that hangs outside labkit's waits
             execution_timeout=int(params.timeout_minutes * 60) + 300,
         )
     except papermill.PapermillExecutionError as error:
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{error.ename}: {error.evalue}")
     except Exception as error:  # a dead kernel or a cell timeout: recorded, so that cleanup still runs
-        return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{type(error).__name__}: {error}")
+        return LessonResult(lesson, "failed", round(time.monotonic() - started, 2),
+                            f"{type(error).__name__}: {error} (the kernel's own messages are in {KERNEL_LOG})")
     return LessonResult(lesson, "passed", round(time.monotonic() - started, 2))
 
 
