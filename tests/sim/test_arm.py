@@ -16,7 +16,8 @@ from azure.mgmt.containerservice.models import AgentPool
 from azure.mgmt.resource.features import FeatureClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from labkit.sim import arm
+from labkit.catalog import GA_API_VERSION
+from labkit.sim.arm.agent_pools import POOL_TYPE
 from labkit.sim.client import StaticTokenCredential
 from labkit.sim.server import SimServer
 
@@ -96,7 +97,7 @@ class Wire:
         return (f"{self.server.url}/subscriptions/{config.subscription_id}/resourceGroups/{config.resource_group}"
                 f"/providers/Microsoft.ContainerService/managedClusters/{config.cluster_name}/agentPools/{pool}")
 
-    def request(self, method: str, url: str, body=None, api_version: str = arm.GA_API_VERSION) -> requests.Response:
+    def request(self, method: str, url: str, body=None, api_version: str = GA_API_VERSION) -> requests.Response:
         params = {"api-version": api_version} if api_version and "api-version=" not in url else None
         # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
         return self.session.request(method, url, params=params, json=body, verify=str(self.server.state_dir / "ca.pem"))
@@ -183,16 +184,14 @@ def test_driver_type_is_honoured_with_the_preview_api_version(sim, gpu_ready, ak
     pool = aks_preview.agent_pools.begin_create_or_update(*names, "grid", body).result(timeout=LRO_TIMEOUT)
     assert pool.properties.gpu_profile["driverType"] == "GRID"
     assert "driverType" not in aks.agent_pools.get(*names, "grid").properties.gpu_profile
-    stored = sim.world.store.arm_get(f"{sim.world.cluster_id}/agentPools/grid")  # what the node controller reads
-    assert stored["properties"]["gpuProfile"] == {"driver": "Install", "driverType": "GRID"}
-    assert (stored["type"], stored["_sim"]["api_version"]) == (arm.POOL_TYPE, PREVIEW)
+    stored = sim.world.agent_pools.get("grid")  # what the node controller reads
+    assert stored.properties["gpuProfile"] == {"driver": "Install", "driverType": "GRID"}
+    assert stored.resource["type"] == POOL_TYPE
 
 
 def test_seeding_again_keeps_the_state(sim, gpu_ready):
-    arm.seed(sim.world)
-    prefix = f"{sim.world.subscription_path}/providers/Microsoft.Features/providers/{NAMESPACE}/features/"
-    features = sim.world.store.arm_list(prefix)
-    assert [f["properties"]["state"] for f in features] == ["Registered"]
+    sim.world.seed_arm()
+    assert [f["properties"]["state"] for f in sim.world.registrations.features(NAMESPACE)] == ["Registered"]
 
 
 def test_driver_type_is_dropped_with_the_ga_api_version(gpu_ready, aks, aks_preview, names):
@@ -296,7 +295,7 @@ def test_paths_are_case_insensitive_and_need_an_api_version(sim):
 
 def test_requests_without_the_token_are_refused(sim):
     context = ssl.create_default_context(cafile=str(sim.state_dir / "ca.pem"))
-    url = f"{Wire(sim).pool_url('nodepool1')}?api-version={arm.GA_API_VERSION}"
+    url = f"{Wire(sim).pool_url('nodepool1')}?api-version={GA_API_VERSION}"
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(url, context=context, timeout=5)
     assert info.value.code == 401

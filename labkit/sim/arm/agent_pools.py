@@ -1,0 +1,410 @@
+"""Agent pools: the rules a new or changed pool must pass, and its provisioning state machine.
+
+A pool's PUT or DELETE starts an operation (:mod:`labkit.sim.arm.operations`); the pool stays
+Creating, Updating or Deleting for that step's compressed time (:data:`STEPS`), and the nodes of a
+pool being created appear and turn Ready at the fractions of that time in :data:`NODE_LIFECYCLE`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Optional
+
+from labkit import catalog
+from labkit.catalog import GA_API_VERSION
+from labkit.errors import Problem
+from labkit.rules import PoolSpec, effective_driver_type, pool_problems
+from labkit.sim.arm.exceptions import ArmError, bad_request
+from labkit.sim.arm.ids import PROVIDER, ArmIds
+from labkit.sim.arm.operations import Operations
+from labkit.sim.arm.records import Record, Records
+from labkit.sim.arm.registrations import PREVIEW_FEATURE, Registrations
+from labkit.sim.store import Obj
+
+POOL_TYPE = "Microsoft.ContainerService/managedClusters/agentPools"
+SYSTEM_POOL = "nodepool1"
+SYSTEM_POOL_SIZE = "Standard_D4ds_v5"
+
+#: How each PoolSpec field is spelled in an agentPools REST body, for error targets.
+REST_NAMES = {
+    "name": "name",
+    "vm_size": "properties.vmSize",
+    "count": "properties.count",
+    "orchestrator_version": "properties.orchestratorVersion",
+    "os_sku": "properties.osSKU",
+    "os_type": "properties.osType",
+    "mode": "properties.mode",
+    "gpu_driver": "properties.gpuProfile.driver",
+    "driver_type": "properties.gpuProfile.driverType",
+    "gpu_instance_profile": "properties.gpuInstanceProfile",
+    "enable_fips": "properties.enableFIPS",
+}
+
+#: Pool properties that cannot change once the pool exists (gpuProfile is checked on its own).
+IMMUTABLE = ("vmSize", "osType", "osSKU")
+
+#: Pool properties only the service sets; a request's values are ignored.
+READ_ONLY = ("provisioningState", "currentOrchestratorVersion", "nodeImageVersion", "eTag")
+
+#: gpuProfile properties that exist only in preview api-versions (docs/aks-facts.md, "API versions").
+PREVIEW_GPU_PROPERTIES = ("driverType",)
+
+#: The clock step each in-progress pool state waits for.
+STEPS = {"Creating": "pool_create", "Updating": "pool_create", "Deleting": "pool_delete"}
+
+
+@dataclass(frozen=True)
+class NodeLifecycle:
+    """When a new pool's nodes reach each stage, as fractions of the pool's create time.
+
+    AKS reports a pool Succeeded only once its nodes have registered and turned Ready, so both
+    happen before the end: first the scale set's VMs boot and their kubelets register the nodes
+    (NotReady), then node setup finishes and they turn Ready.
+    """
+
+    appear: float = 0.5
+    ready: float = 0.75
+
+
+NODE_LIFECYCLE = NodeLifecycle()
+
+
+class AgentPool:
+    """One pool: its ARM resource and how far its current operation has come."""
+
+    def __init__(self, record: Record, clock):
+        self._record, self._clock = record, clock
+
+    @property
+    def name(self) -> str:
+        return self._record.resource["name"]
+
+    @property
+    def resource(self) -> Obj:
+        """The pool as ARM stores it (all api-versions' properties)."""
+        return self._record.resource
+
+    @property
+    def properties(self) -> Obj:
+        return self._record.resource["properties"]
+
+    @property
+    def provisioning_state(self) -> str:
+        return self.properties["provisioningState"]
+
+    @property
+    def operation_id(self) -> Optional[str]:
+        return self._record.sim.get("operation")
+
+    def progress(self) -> float:
+        """How much of the current operation has passed, from 0 to 1; 1 when none is in progress."""
+        step = STEPS.get(self.provisioning_state)
+        if step is None:
+            return 1.0
+        seconds = self._clock.seconds(step)
+        elapsed = self._clock.now() - self._record.sim["started"]
+        return min(1.0, elapsed / seconds) if seconds > 0 else 1.0
+
+    def nodes_exist(self) -> bool:
+        return self.provisioning_state != "Creating" or self.progress() >= NODE_LIFECYCLE.appear
+
+    def nodes_ready(self) -> bool:
+        return self.provisioning_state != "Creating" or self.progress() >= NODE_LIFECYCLE.ready
+
+    def node_count(self) -> int:
+        return self.properties.get("count", 0) if self.nodes_exist() else 0
+
+    def view(self, api_version: str) -> Obj:
+        """The pool as a response of ``api_version`` shows it: preview-only properties only for preview."""
+        view = copy.deepcopy(self._record.resource)
+        gpu_profile = view["properties"].get("gpuProfile")
+        if gpu_profile and not is_preview(api_version):
+            for key in PREVIEW_GPU_PROPERTIES:
+                gpu_profile.pop(key, None)
+        return view
+
+
+def is_preview(api_version: str) -> bool:
+    return "preview" in api_version.lower()
+
+
+class AgentPools:
+    """The cluster's pools: created, changed and deleted as long-running operations."""
+
+    def __init__(self, records: Records, clock, ids: ArmIds, registrations: Registrations, operations: Operations):
+        self._records, self._clock, self._ids = records, clock, ids
+        self._registrations, self._operations = registrations, operations
+        self._config = ids.config
+
+    def seed(self) -> None:
+        """The cluster's Linux system pool, already provisioned."""
+        if self._records.get(self._ids.pool(SYSTEM_POOL)) is not None:
+            return
+        version = self._config.kubernetes_version
+        self._records.put(Record(self._body(SYSTEM_POOL, {
+            "count": 1, "vmSize": SYSTEM_POOL_SIZE, "osType": "Linux", "osSKU": "Ubuntu", "mode": "System",
+            "type": "VirtualMachineScaleSets", "orchestratorVersion": version, "currentOrchestratorVersion": version,
+            "provisioningState": "Succeeded", "powerState": {"code": "Running"}, "nodeLabels": {}, "nodeTaints": [],
+            "enableFIPS": False,
+        }), {"started": self._clock.now(), "operation": None, "api_version": GA_API_VERSION}))
+
+    def list(self) -> list[AgentPool]:
+        return [AgentPool(r, self._clock) for r in self._records.list(self._ids.pools)]
+
+    def get(self, name: str) -> Optional[AgentPool]:
+        record = self._records.get(self._ids.pool(name))
+        return None if record is None else AgentPool(record, self._clock)
+
+    def create_or_update(self, name: str, body: Any, api_version: str) -> tuple[AgentPool, str]:
+        """Apply a PUT body; returns the pool and what happened.
+
+        What happened is ``"created"`` or ``"updating"`` (an operation began), ``"joined"`` (the same
+        request while its operation still runs) or ``"unchanged"``.
+
+        Raises:
+            ArmError: the request breaks a rule, or another operation is in progress.
+        """
+        requested = requested_properties(body, is_preview(api_version))
+        pool = self.get(name)
+        if pool is None:
+            return self._create(name, requested, api_version), "created"
+        return self._update(pool, requested, api_version)
+
+    def delete(self, name: str, api_version: str) -> Optional[AgentPool]:
+        """Start deleting the pool (cancelling a create or update in progress); None when it is gone."""
+        pool = self.get(name)
+        if pool is None:
+            return None
+        if pool.provisioning_state != "Deleting":
+            if pool.provisioning_state in STEPS:
+                self._operations.finish(pool.operation_id, "Canceled")
+            pool.properties["provisioningState"] = "Deleting"
+            self._start(pool._record, "delete", api_version)
+        return pool
+
+    def advance(self) -> None:
+        """Finish every pool operation whose simulated duration has passed."""
+        for pool in self.list():
+            state = pool.provisioning_state
+            if state not in STEPS or pool.progress() < 1.0:
+                continue
+            if state == "Deleting":
+                self._records.delete(pool.resource["id"])
+            else:
+                pool.properties["provisioningState"] = "Succeeded"
+                self._records.put(pool._record)
+            self._operations.finish(pool.operation_id, "Succeeded")
+
+    # --- create and update ---------------------------------------------------------------------
+
+    def _create(self, name: str, requested: Obj, api_version: str) -> AgentPool:
+        spec = pool_spec(name, requested)
+        self._check_rules(spec)
+        self._check_preview_feature(spec)
+        properties = self._new_properties(spec, requested)
+        self._check_quota(name, properties, current_count=0)
+        record = Record(self._body(name, {**properties, "provisioningState": "Creating"}))
+        self._start(record, "create", api_version)
+        return AgentPool(record, self._clock)
+
+    def _update(self, pool: AgentPool, requested: Obj, api_version: str) -> tuple[AgentPool, str]:
+        current = pool.properties
+        state = current["provisioningState"]
+        check_immutable(current, requested)
+        merged = self._merged_properties(current, requested)
+        unchanged = same_settings(current, merged)
+        if state in STEPS:
+            if unchanged and state != "Deleting":  # a re-run of the same request waits for the same operation
+                return pool, "joined"
+            raise ArmError(409, "OperationNotAllowed",
+                           f"Another agentpool operation ({state}) is in progress, please wait for it to finish "
+                           "before starting a new operation. See https://aka.ms/aks-pending-operation for more details.")
+        if unchanged:
+            return pool, "unchanged"
+        self._check_rules(pool_spec(pool.name, merged))
+        self._check_quota(pool.name, merged, current_count=current["count"])
+        record = Record({**pool.resource, "properties": {**merged, "provisioningState": "Updating"}})
+        self._start(record, "update", api_version)
+        return AgentPool(record, self._clock), "updating"
+
+    def _start(self, record: Record, action: str, api_version: str) -> None:
+        step = "pool_delete" if action == "delete" else "pool_create"
+        record.sim = {"started": self._clock.now(), "operation": self._operations.start(step),
+                      "api_version": api_version}
+        self._records.put(record)
+
+    def _check_rules(self, spec: PoolSpec) -> None:
+        if not spec.vm_size:
+            raise bad_request("InvalidParameter", "The value of parameter properties.vmSize is required.",
+                              "properties.vmSize")
+        cluster_version = catalog.parse_version(self._config.kubernetes_version)
+        problems = pool_problems(spec, cluster_version=cluster_version, today=date.today(), names=REST_NAMES)
+        if problems:
+            first = problems[0]
+            raise ArmError(400, first.code, str(first), first.param, [_detail(p) for p in problems])
+
+    def _check_preview_feature(self, spec: PoolSpec) -> None:
+        if not spec.windows or catalog.gpu_size(spec.vm_size) is None:
+            return
+        if not self._registrations.feature_registered(PROVIDER, PREVIEW_FEATURE):
+            raise bad_request(
+                "PreviewFeatureNotRegistered",
+                f"Preview feature {PROVIDER}/{PREVIEW_FEATURE} not registered. Register it with "
+                f"az feature register --namespace {PROVIDER} --name {PREVIEW_FEATURE}, wait until "
+                f"az feature show reports Registered, then az provider register --namespace {PROVIDER}.",
+                "properties.vmSize",
+            )
+
+    def _check_quota(self, name: str, properties: Obj, current_count: int) -> None:
+        size = catalog.gpu_size(properties["vmSize"])
+        if size is None:
+            return
+        limit = self._config.gpu_vcpu_quota
+        usage = sum(_gpu_vcpus(p.properties) for p in self.list())
+        required = size.vcpus * (properties["count"] - current_count)
+        if required > 0 and usage + required > limit:
+            raise bad_request(
+                "QuotaExceeded",
+                "Operation could not be completed as it results in exceeding approved GPU Cores quota. "
+                f"Additional details - Deployment Model: Resource Manager, Location: {self._config.location}, "
+                f"Current Limit: {limit}, Current Usage: {usage}, Additional Required: {required}, "
+                f"(Minimum) New Limit Required: {usage + required}. Submit a request for Quota increase at "
+                "https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/UsageAndQuota.ReactView "
+                f"(agent pool '{name}', size {size.name}).",
+                "properties.count",
+            )
+
+    def _new_properties(self, spec: PoolSpec, requested: Obj) -> Obj:
+        version = spec.orchestrator_version or self._config.kubernetes_version
+        properties = {
+            **requested,
+            "count": spec.count,
+            "osType": "Windows" if spec.windows else "Linux",
+            "osSKU": spec.os_sku or _default_os_sku(spec, version),
+            "mode": spec.mode,
+            "type": requested.get("type", "VirtualMachineScaleSets"),
+            "orchestratorVersion": version,
+            "currentOrchestratorVersion": _full_version(version, self._config.kubernetes_version),
+            "powerState": {"code": "Running"},
+            "nodeLabels": requested.get("nodeLabels") or {},
+            "nodeTaints": requested.get("nodeTaints") or [],
+            "enableFIPS": spec.enable_fips,
+        }
+        gpu_profile = _gpu_profile(spec, requested.get("gpuProfile"))
+        if gpu_profile is not None:
+            properties["gpuProfile"] = gpu_profile
+        return properties
+
+    def _merged_properties(self, current: Obj, requested: Obj) -> Obj:
+        """An existing pool's properties with a PUT's changeable properties applied."""
+        fixed = (*IMMUTABLE, "gpuProfile")
+        merged = {**current, **{k: v for k, v in requested.items() if k not in fixed}}
+        if "orchestratorVersion" in requested:
+            merged["currentOrchestratorVersion"] = _full_version(str(merged["orchestratorVersion"]),
+                                                                 self._config.kubernetes_version)
+        return merged
+
+    def _body(self, name: str, properties: Obj) -> Obj:
+        return {"id": self._ids.pool(name), "name": name, "type": POOL_TYPE, "properties": properties}
+
+
+# --- reading a request ----------------------------------------------------------------------------
+
+
+def requested_properties(body: Any, preview: bool) -> Obj:
+    """The writable properties of a PUT body, as this api-version understands them."""
+    properties = body.get("properties") if isinstance(body, dict) else None
+    if not isinstance(properties, dict) or not isinstance(properties.get("gpuProfile") or {}, dict):
+        raise bad_request("InvalidRequestContent",
+                          "The request content was invalid: 'properties' (and 'properties.gpuProfile') must be objects.")
+    requested = {k: copy.deepcopy(v) for k, v in properties.items() if k not in READ_ONLY and v is not None}
+    # Real ARM silently drops properties its api-version does not define, so driverType sent with the GA
+    # api-version is lost and the pool gets its size's default driver type. That is why labkit sends
+    # driverType with the preview api-version.
+    if not preview and "gpuProfile" in requested:
+        requested["gpuProfile"] = {k: v for k, v in requested["gpuProfile"].items() if k not in PREVIEW_GPU_PROPERTIES}
+    return requested
+
+
+def pool_spec(name: str, properties: Obj) -> PoolSpec:
+    gpu = properties.get("gpuProfile") or {}
+    return PoolSpec(
+        name=name,
+        vm_size=str(properties.get("vmSize") or ""),
+        os_type=str(properties.get("osType") or "Linux"),
+        os_sku=_text(properties.get("osSKU")),
+        mode=str(properties.get("mode") or "User"),
+        count=properties.get("count", 1),
+        orchestrator_version=_text(properties.get("orchestratorVersion")),
+        gpu_driver=_text(gpu.get("driver")) or "Install",
+        driver_type=_text(gpu.get("driverType")),
+        enable_fips=bool(properties.get("enableFIPS", False)),
+        gpu_instance_profile=_text(properties.get("gpuInstanceProfile")),
+    )
+
+
+def check_immutable(current: Obj, requested: Obj) -> None:
+    for key in IMMUTABLE:
+        if key in requested and str(requested[key]).lower() != str(current.get(key)).lower():
+            raise _property_change(key, f"from {current.get(key)!r} to {requested[key]!r}")
+    if "gpuProfile" in requested and _gpu_profile_changed(current.get("gpuProfile") or {}, requested["gpuProfile"]):
+        raise _property_change(
+            "gpuProfile", "on an existing node pool: adding or changing a GPU profile is not supported; "
+            "create a new node pool with the GPU settings instead",
+        )
+
+
+def same_settings(current: Obj, merged: Obj) -> bool:
+    def settings(properties: Obj) -> Obj:
+        return {k: v for k, v in properties.items() if k != "provisioningState"}
+
+    return settings(current) == settings(merged)
+
+
+def _gpu_profile_changed(current: Obj, requested: Obj) -> bool:
+    if not current:
+        return bool(requested)
+    return any(key in requested and requested[key] != current.get(key) for key in ("driver", "driverType"))
+
+
+def _property_change(key: str, what: str) -> ArmError:
+    return bad_request("PropertyChangeNotAllowed", f"Changing property '{key}' is not allowed ({what}).",
+                       f"properties.{key}")
+
+
+def _detail(problem: Problem) -> Obj:
+    return {"code": problem.code, "message": str(problem), "target": problem.param}
+
+
+def _gpu_vcpus(properties: Obj) -> int:
+    size = catalog.gpu_size(properties["vmSize"])
+    return size.vcpus * properties["count"] if size else 0
+
+
+def _default_os_sku(spec: PoolSpec, version: str) -> Optional[str]:
+    return catalog.default_os_sku(catalog.parse_version(version)) if spec.windows else "Ubuntu"
+
+
+def _full_version(version: str, cluster_version: str) -> str:
+    """A pool's running version: as asked when it names a patch, else the cluster's patch of that minor."""
+    if version.count(".") == 2:
+        return version
+    same_minor = catalog.parse_version(version) == catalog.parse_version(cluster_version)
+    return cluster_version if same_minor else f"{version}.0"
+
+
+def _gpu_profile(spec: PoolSpec, requested: Optional[Obj]) -> Optional[Obj]:
+    """The stored gpuProfile: for GPU sizes, the driver setting and (Windows) the driver type installed."""
+    if catalog.gpu_size(spec.vm_size) is None:
+        return requested
+    profile = {**(requested or {}), "driver": spec.gpu_driver}
+    driver_type = effective_driver_type(spec) if spec.windows else None
+    if driver_type:
+        profile["driverType"] = driver_type
+    return profile
+
+
+def _text(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
