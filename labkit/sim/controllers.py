@@ -22,7 +22,7 @@ import zlib
 from typing import Any, Optional
 
 from labkit import catalog
-from labkit.sim import arm, defaults, resources
+from labkit.sim import defaults, resources
 from labkit.sim.store import NotFound, Obj, rfc3339
 from labkit.sim.world import World
 
@@ -56,7 +56,7 @@ class Controllers:
 
     def reconcile(self) -> None:
         steps = (
-            lambda: arm.advance(self.world), self._sync_nodes, self._finish_namespaces, self._collect_garbage,
+            self.world.advance_arm, self._sync_nodes, self._finish_namespaces, self._collect_garbage,
             self._run_daemonsets, self._run_jobs, self._schedule_pods, self._run_kubelets,
             self._report_jobs, self._report_daemonsets, self._forget_gone,
         )
@@ -83,10 +83,10 @@ class Controllers:
 
     def _sync_nodes(self) -> None:
         wanted: dict[str, tuple[Obj, Obj]] = {}  # node name: (the node as its pool makes it, the pool)
-        for pool in arm.pools(self.world):
-            for index in range(self._node_count(pool)):
-                node = self._node_for(pool, index)
-                wanted[node["metadata"]["name"]] = node, pool
+        for pool in self.world.agent_pools.list():
+            for index in range(pool.node_count()):
+                node = self._node_for(pool.resource, index, ready=pool.nodes_ready())
+                wanted[node["metadata"]["name"]] = node, pool.resource
         plugin_nodes = self._nodes_running_device_plugin()
         for name, (node, pool) in wanted.items():
             existing = self.store.get("Node", "", name)
@@ -110,15 +110,7 @@ class Controllers:
                 "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": rfc3339().replace("Z", ".000000Z")},
             })
 
-    def _node_count(self, pool: Obj) -> int:
-        props = pool["properties"]
-        state = props.get("provisioningState")
-        if state == "Creating":
-            started = pool.get("_sim", {}).get("started", 0)
-            return props.get("count", 0) if self.clock.now() >= started + 0.5 * self.clock.seconds("pool_create") else 0
-        return props.get("count", 0)
-
-    def _node_for(self, pool: Obj, index: int) -> Obj:
+    def _node_for(self, pool: Obj, index: int, *, ready: bool) -> Obj:
         props, pool_name = pool["properties"], pool["name"]
         windows = props.get("osType", "Linux") == "Windows"
         name = f"aks{pool_name}{index:06d}" if windows else f"aks-{pool_name}-{self._vmss_hash()}-vmss{index:06d}"
@@ -128,7 +120,6 @@ class Controllers:
         os_image, kernel, runtime = _WINDOWS_IMAGE.get(os_sku, _WINDOWS_IMAGE["Windows2022"]) if windows else _LINUX_IMAGE
         version = "v" + (props.get("currentOrchestratorVersion") or props.get("orchestratorVersion") or self.world.config.kubernetes_version)
         labels = self._node_labels(pool, name, os_sku, windows, size)
-        ready = self._pool_nodes_ready(pool)
         capacity = {"cpu": str(vcpus), "memory": f"{memory_gib * 1024 * 1024}Ki", "pods": "30", "ephemeral-storage": "133156860Ki"}
         allocatable = {
             "cpu": f"{vcpus * 1000 - 140}m", "memory": f"{int(memory_gib * 1024 * 1024 * 0.8)}Ki", "pods": "30",
@@ -189,12 +180,6 @@ class Controllers:
             labels["accelerator"] = labels["kubernetes.azure.com/accelerator"] = "nvidia"
         labels.update(props.get("nodeLabels") or {})
         return labels
-
-    def _pool_nodes_ready(self, pool: Obj) -> bool:
-        if pool["properties"].get("provisioningState") != "Creating":
-            return True
-        started = pool.get("_sim", {}).get("started", 0)
-        return self.clock.now() >= started + 0.75 * self.clock.seconds("pool_create")
 
     def _advertise_gpu(self, node: Obj, pool: Obj, existing: Optional[Obj], plugin_nodes: set[str]) -> None:
         """Set the DirectX resource on a GPU node, the way the driver install or the plugin makes it appear."""
@@ -512,8 +497,8 @@ class Controllers:
     def _workload_log(self, node: Obj) -> str:
         labels = node["metadata"]["labels"]
         size = catalog.gpu_size(labels.get("node.kubernetes.io/instance-type", ""))
-        pool = self.store.arm_get(f"{self.world.cluster_id}/agentPools/{labels.get('agentpool', '')}") or {"properties": {}}
-        gpu = pool["properties"].get("gpuProfile") or {}
+        pool = self.world.agent_pools.get(labels.get("agentpool", ""))
+        gpu = (pool.properties.get("gpuProfile") if pool else None) or {}
         if gpu.get("driver", "Install") == "None":
             driver = "(none from AKS: gpu_driver=None)"
         else:

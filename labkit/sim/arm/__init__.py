@@ -8,10 +8,3 @@ machine, :mod:`~labkit.sim.arm.operations`), and :mod:`~labkit.sim.arm.exception
 raise. The :class:`~labkit.sim.world.World` owns the models.
 """
 
-
-def advance(world) -> None:
-    world.advance_arm()
-
-
-def pools(world) -> list:
-    return world.store.arm_list(world.ids.pools)
