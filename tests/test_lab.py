@@ -148,8 +148,8 @@ def test_service_error_is_one_line_with_a_hint(lab):
     unchecked = Lab(load_params(pool_name="gpuold", vm_size="Standard_NC6s_v3", local_checks=False, timeout_minutes=1))
     with pytest.raises(OperationError) as caught:
         create_gpu_pool(unchecked)
-    assert caught.value.code == "VMSizeRetired"
-    assert str(caught.value).startswith("creating pool gpuold failed: VMSizeRetired: ")
+    assert caught.value.code == "BadRequest"  # AKS's answer to a size not offered (retired NCv3)
+    assert str(caught.value).startswith("creating pool gpuold failed: BadRequest: The VM size of AgentPoolProfile:gpuold")
     assert "Standard_NC4as_T4_v3" in str(caught.value)
     assert get_pool(unchecked, "gpuold") is None
 

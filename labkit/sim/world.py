@@ -6,7 +6,7 @@ import json
 import secrets
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
@@ -16,7 +16,9 @@ from labkit.sim.arm.clusters import Clusters
 from labkit.sim.arm.ids import ArmIds
 from labkit.sim.arm.operations import Operations
 from labkit.sim.arm.records import Records
+from labkit.sim.arm.compute import default_vcpu_quota
 from labkit.sim.arm.registrations import Registrations
+from labkit.sim.faults import Faults
 from labkit.sim.store import Store
 
 #: How long Azure and Kubernetes take, in the real world's seconds; the clock compresses them.
@@ -45,7 +47,8 @@ class SimConfig:
     location: str = "eastus"
     kubernetes_version: str = "1.33.2"
     gpu_resource_name: str = "microsoft.com/directx"
-    gpu_vcpu_quota: int = 128
+    #: vCPU limits by quota family (Compute usages names), "cores" for the region's total.
+    vcpu_quota: dict[str, int] = field(default_factory=default_vcpu_quota)
     time_scale: float = DEFAULT_TIME_SCALE
 
     @classmethod
@@ -56,7 +59,8 @@ class SimConfig:
         """
         path = state_dir / "config.json"
         saved = json.loads(create_private(path, _config_json(cls())))
-        config = cls(**{**saved, **{k: v for k, v in overrides.items() if v is not None}})
+        known = {f.name for f in fields(cls)}  # settings an older labkit saved and this one dropped are left out
+        config = cls(**{k: v for k, v in {**saved, **overrides}.items() if k in known and v is not None})
         write_private(path, _config_json(config))
         return config
 
@@ -93,11 +97,12 @@ class World:
         self.clock = Clock(config.time_scale)
         self.token = ensure_token(state_dir)
         self.ids = ArmIds(config)
+        self.faults = Faults(state_dir)
         records = Records(self.store)
-        self.registrations = Registrations(records, self.clock, self.ids)
+        self.registrations = Registrations(records, self.clock, self.ids, self.faults)
         self.operations = Operations(records, self.clock, self.ids)
-        self.agent_pools = AgentPools(records, self.clock, self.ids, self.registrations, self.operations)
-        self.clusters = Clusters(records, self.ids, self.agent_pools, ca_file=state_dir / "ca.pem", token=self.token)
+        self.agent_pools = AgentPools(records, self.clock, self.ids, self.registrations, self.operations, self.faults)
+        self.clusters = Clusters(records, self.ids, self.agent_pools, self.faults, ca_file=state_dir / "ca.pem", token=self.token)
 
     def seed_arm(self) -> None:
         """Create the subscription's starting resources, leaving any that already exist as they are."""

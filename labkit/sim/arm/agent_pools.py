@@ -3,24 +3,27 @@
 A pool's PUT or DELETE starts an operation (:mod:`labkit.sim.arm.operations`); the pool stays
 Creating, Updating or Deleting for that step's compressed time (:data:`STEPS`), and the nodes of a
 pool being created appear and turn Ready at the fractions of that time in :data:`NODE_LIFECYCLE`.
+Every refusal is one AKS is seen making, with its code and source beside it (docs/aks-facts.md).
 """
 
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
 
 from labkit import catalog
 from labkit.catalog import GA_API_VERSION
-from labkit.errors import Problem
 from labkit.rules import PoolSpec, effective_driver_type, pool_problems
-from labkit.sim.arm.exceptions import ArmError, bad_request
+from labkit.sim.arm.compute import Compute
+from labkit.sim.arm.exceptions import AksError, ArmError, bad_request
 from labkit.sim.arm.ids import PROVIDER, ArmIds
 from labkit.sim.arm.operations import Operations
 from labkit.sim.arm.records import Record, Records
 from labkit.sim.arm.registrations import PREVIEW_FEATURE, Registrations
+from labkit.sim.faults import Faults
 from labkit.sim.store import Obj
 
 POOL_TYPE = "Microsoft.ContainerService/managedClusters/agentPools"
@@ -45,8 +48,25 @@ REST_NAMES = {
 #: Pool properties that cannot change once the pool exists (gpuProfile is checked on its own).
 IMMUTABLE = ("vmSize", "osType", "osSKU")
 
-#: Pool properties only the service sets; a request's values are ignored.
-READ_ONLY = ("provisioningState", "currentOrchestratorVersion", "nodeImageVersion", "eTag")
+#: Pool properties only the service sets; a request's values are ignored (spec: readOnly in AgentPool).
+READ_ONLY = ("provisioningState", "currentOrchestratorVersion", "nodeImageVersion", "eTag", "powerState", "status")
+
+#: What AKS fills in when a request leaves them out (spec examples AgentPoolsGet.json / AgentPoolsCreate_*.json;
+#: maxSurge 10%: learn.microsoft.com/azure/aks/upgrade-aks-node-pools, "default max surge").
+DEFAULTS: Obj = {
+    "maxPods": 110, "osDiskSizeGB": 128, "osDiskType": "Managed", "kubeletDiskType": "OS",
+    "enableAutoScaling": False, "scaleDownMode": "Delete", "enableNodePublicIP": False,
+    "enableEncryptionAtHost": False, "enableUltraSSD": False, "upgradeSettings": {"maxSurge": "10%"},
+}
+
+#: How a pool ends when a pool-failure fault hits it: a node could not reach the internet during setup
+#: (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/error-code-outboundconnfailvmextensionerror).
+PROVISIONING_FAILURE: Obj = {
+    "code": "OutboundConnFailVMExtensionError",
+    "message": "VM has reported a failure when processing extension 'vmssCSE'. Error message: \"Enable failed: "
+               "failed to execute command: command terminated with exit status=50\". The nodes could not reach "
+               "the internet to finish setup: check the subnet's outbound rules. See https://aka.ms/aks-required-ports",
+}
 
 #: gpuProfile properties that exist only in preview api-versions (docs/aks-facts.md, "API versions").
 PREVIEW_GPU_PROPERTIES = ("driverType",)
@@ -133,22 +153,40 @@ def is_preview(api_version: str) -> bool:
 class AgentPools:
     """The cluster's pools: created, changed and deleted as long-running operations."""
 
-    def __init__(self, records: Records, clock, ids: ArmIds, registrations: Registrations, operations: Operations):
+    def __init__(self, records: Records, clock, ids: ArmIds, registrations: Registrations, operations: Operations,
+                 faults: Faults):
         self._records, self._clock, self._ids = records, clock, ids
-        self._registrations, self._operations = registrations, operations
+        self._registrations, self._operations, self._faults = registrations, operations, faults
         self._config = ids.config
+        self.compute = Compute(self._config.location, self._quota_limits, lambda: [p.properties for p in self.list()])
+
+    def _quota_limits(self) -> dict[str, int]:
+        return {**self._config.vcpu_quota, **self._faults.quota_limits()}
 
     def seed(self) -> None:
         """The cluster's Linux system pool, already provisioned."""
         if self._records.get(self._ids.pool(SYSTEM_POOL)) is not None:
             return
-        version = self._config.kubernetes_version
-        self._records.put(Record(self._body(SYSTEM_POOL, {
-            "count": 1, "vmSize": SYSTEM_POOL_SIZE, "osType": "Linux", "osSKU": "Ubuntu", "mode": "System",
-            "type": "VirtualMachineScaleSets", "orchestratorVersion": version, "currentOrchestratorVersion": version,
-            "provisioningState": "Succeeded", "powerState": {"code": "Running"}, "nodeLabels": {}, "nodeTaints": [],
-            "enableFIPS": False,
-        }), {"started": self._clock.now(), "operation": None, "api_version": GA_API_VERSION}))
+        spec = PoolSpec(name=SYSTEM_POOL, vm_size=SYSTEM_POOL_SIZE, os_type="Linux", mode="System")
+        properties = self._new_properties(spec, {"vmSize": SYSTEM_POOL_SIZE})
+        self._records.put(Record(self._body(SYSTEM_POOL, {**properties, "provisioningState": "Succeeded"}),
+                                 {"started": self._clock.now(), "operation": None, "api_version": GA_API_VERSION}))
+
+    @staticmethod
+    def kubernetes_versions() -> list[Obj]:
+        """What ``az aks get-versions`` shows: the offered minors, their patches and each patch's upgrades."""
+        offered = catalog.KUBERNETES_VERSIONS
+        values = []
+        for index, minor in enumerate(offered):
+            later = [p for v in offered[index:index + 2] for p in v.patches]
+            value: Obj = {"version": minor.minor, "capabilities": {"supportPlan": ["KubernetesOfficial"]},
+                          "patchVersions": {p: {"upgrades": [u for u in later if _newer(u, p)]} for p in minor.patches}}
+            if minor.is_default:
+                value["isDefault"] = True
+            if minor.is_preview:
+                value["isPreview"] = True
+            values.append(value)
+        return values
 
     def list(self) -> list[AgentPool]:
         return [AgentPool(r, self._clock) for r in self._records.list(self._ids.pools)]
@@ -157,17 +195,20 @@ class AgentPools:
         record = self._records.get(self._ids.pool(name))
         return None if record is None else AgentPool(record, self._clock)
 
-    def create_or_update(self, name: str, body: Any, api_version: str) -> tuple[AgentPool, str]:
+    def create_or_update(self, name: str, body: Any, api_version: str, *, if_match: Optional[str] = None,
+                         if_none_match: Optional[str] = None) -> tuple[AgentPool, str]:
         """Apply a PUT body; returns the pool and what happened.
 
         What happened is ``"created"`` or ``"updating"`` (an operation began), ``"joined"`` (the same
-        request while its operation still runs) or ``"unchanged"``.
+        request while its operation still runs) or ``"unchanged"``. ``if_match`` (an eTag, or ``*``)
+        and ``if_none_match`` (``*``) are the spec's conditional headers of AgentPools_CreateOrUpdate.
 
         Raises:
-            ArmError: the request breaks a rule, or another operation is in progress.
+            ArmError: the request breaks a rule or its condition, or another operation is in progress.
         """
         requested = requested_properties(body, is_preview(api_version))
         pool = self.get(name)
+        _check_condition(pool, if_match, if_none_match)
         if pool is None:
             return self._create(name, requested, api_version), "created"
         return self._update(pool, requested, api_version)
@@ -190,23 +231,34 @@ class AgentPools:
             state = pool.provisioning_state
             if state not in STEPS or pool.progress() < 1.0:
                 continue
+            failure = pool._record.sim.get("failure")
             if state == "Deleting":
                 self._records.delete(pool.resource["id"])
+            elif failure:
+                pool.properties.update(provisioningState="Failed", status={"provisioningError": failure})
+                self._records.put(pool._record)
             else:
                 pool.properties["provisioningState"] = "Succeeded"
                 self._records.put(pool._record)
-            self._operations.finish(pool.operation_id, "Succeeded")
+            self._operations.finish(pool.operation_id, "Failed" if failure and state != "Deleting" else "Succeeded",
+                                    error=failure if state != "Deleting" else None)
 
     # --- create and update ---------------------------------------------------------------------
 
     def _create(self, name: str, requested: Obj, api_version: str) -> AgentPool:
         spec = pool_spec(name, requested)
         self._check_rules(spec)
+        self._check_version(spec.orchestrator_version)
+        self._check_size(name, spec.vm_size)
         self._check_preview_feature(spec)
         properties = self._new_properties(spec, requested)
-        self._check_quota(name, properties, current_count=0)
+        self.compute.require_vcpus(name, properties["vmSize"], properties["count"])
         record = Record(self._body(name, {**properties, "provisioningState": "Creating"}))
         self._start(record, "create", api_version)
+        failure = self._faults.take("pool-failure")
+        if failure is not None and failure["pool"] in ("*", name):
+            record.sim["failure"] = PROVISIONING_FAILURE
+            self._records.put(record)
         return AgentPool(record, self._clock)
 
     def _update(self, pool: AgentPool, requested: Obj, api_version: str) -> tuple[AgentPool, str]:
@@ -218,14 +270,19 @@ class AgentPools:
         if state in STEPS:
             if unchanged and state != "Deleting":  # a re-run of the same request waits for the same operation
                 return pool, "joined"
-            raise ArmError(409, "OperationNotAllowed",
-                           f"Another agentpool operation ({state}) is in progress, please wait for it to finish "
-                           "before starting a new operation. See https://aka.ms/aks-pending-operation for more details.")
+            # Text as captured from AKS (409): github.com/cilium/cilium/issues/25944
+            raise AksError(409, "OperationNotAllowed",
+                           f"Operation is not allowed: Another agentpool operation ({pool.name} - {state}) is in "
+                           "progress, please wait for it to finish before starting a new operation. "
+                           "See https://aka.ms/aks-pending-operation for more details")
         if unchanged:
             return pool, "unchanged"
         self._check_rules(pool_spec(pool.name, merged))
-        self._check_quota(pool.name, merged, current_count=current["count"])
-        record = Record({**pool.resource, "properties": {**merged, "provisioningState": "Updating"}})
+        if "orchestratorVersion" in requested:
+            self._check_version(_version_text(requested.get("orchestratorVersion")))
+        self.compute.require_vcpus(pool.name, merged["vmSize"], int(merged["count"]) - int(current["count"]))
+        record = Record({**pool.resource, "properties": {**merged, "provisioningState": "Updating",
+                                                         "eTag": _etag()}})
         self._start(record, "update", api_version)
         return AgentPool(record, self._clock), "updating"
 
@@ -236,61 +293,79 @@ class AgentPools:
         self._records.put(record)
 
     def _check_rules(self, spec: PoolSpec) -> None:
+        """The pool rules AKS enforces (labkit.rules.RULES names each one's source)."""
         if not spec.vm_size:
-            raise bad_request("InvalidParameter", "The value of parameter properties.vmSize is required.",
-                              "properties.vmSize")
+            raise AksError(400, "InvalidParameter", "The value of parameter properties.vmSize is required.",
+                           "properties.vmSize")
         cluster_version = catalog.parse_version(self._config.kubernetes_version)
-        problems = pool_problems(spec, cluster_version=cluster_version, today=date.today(), names=REST_NAMES)
+        problems = pool_problems(spec, cluster_version=cluster_version, today=date.today(), names=REST_NAMES,
+                                 service_only=True)
         if problems:
-            first = problems[0]
-            raise ArmError(400, first.code, str(first), first.param, [_detail(p) for p in problems])
+            raise AksError(400, problems[0].code, str(problems[0]), problems[0].param)
+
+    def _check_version(self, version: Optional[str]) -> None:
+        """Only versions AKS offers, at most the control plane's and at most 3 minors behind it."""
+        if version is None:
+            return
+        if not catalog.offered_version(version):
+            # Text as captured from AKS: github.com/dspace-group/simphera-reference-architecture-azure/issues/29
+            raise AksError(400, "AgentPoolK8sVersionNotSupported",
+                           f"Version {version} is not supported in this region. Please use [az aks get-versions] "
+                           "command to get the supported version list in this region. For more information, please "
+                           "check https://aka.ms/supported-version-list", "properties.orchestratorVersion")
+        control_plane = self._config.kubernetes_version
+        pool_minor, plane_minor = catalog.parse_version(version)[1], catalog.parse_version(control_plane)[1]
+        if pool_minor > plane_minor:
+            relation = f"is bigger than control plane version {plane_minor}"
+        elif plane_minor - pool_minor > catalog.MAX_POOL_MINOR_SKEW:
+            relation = (f"is more than {catalog.MAX_POOL_MINOR_SKEW} minor versions behind control plane version "
+                        f"{plane_minor}")
+        else:
+            return
+        # Code and text as captured from AKS (the "bigger" case): github.com/rancher/rancher/issues/33426
+        raise AksError(400, "NodePoolMcVersionIncompatible",
+                       f"Node pool version {version} and control plane version {control_plane} are incompatible. "
+                       f"Minor version of node pool version {pool_minor} {relation}. For more information, please "
+                       "check https://aka.ms/version-skew-policy", "properties.orchestratorVersion")
+
+    def _check_size(self, name: str, vm_size: str) -> None:
+        """Sizes the region's SKU list restricts, or does not list, are refused as not offered."""
+        if not self.compute.available(vm_size, date.today()):
+            # Text as captured from AKS: github.com/dotnet/core/issues/8000
+            raise AksError(400, "BadRequest",
+                           f"The VM size of AgentPoolProfile:{name} is not allowed in your subscription in location "
+                           f"'{self._config.location}'.  For more details, please visit "
+                           "https://aka.ms/aks/quotas-skus-regions", "properties.vmSize")
 
     def _check_preview_feature(self, spec: PoolSpec) -> None:
         if not spec.windows or catalog.gpu_size(spec.vm_size) is None:
             return
         if not self._registrations.feature_registered(PROVIDER, PREVIEW_FEATURE):
-            raise bad_request(
-                "PreviewFeatureNotRegistered",
-                f"Preview feature {PROVIDER}/{PREVIEW_FEATURE} not registered. Register it with "
-                f"az feature register --namespace {PROVIDER} --name {PREVIEW_FEATURE}, wait until "
-                f"az feature show reports Registered, then az provider register --namespace {PROVIDER}.",
-                "properties.vmSize",
-            )
-
-    def _check_quota(self, name: str, properties: Obj, current_count: int) -> None:
-        size = catalog.gpu_size(properties["vmSize"])
-        if size is None:
-            return
-        limit = self._config.gpu_vcpu_quota
-        usage = sum(_gpu_vcpus(p.properties) for p in self.list())
-        required = size.vcpus * (properties["count"] - current_count)
-        if required > 0 and usage + required > limit:
-            raise bad_request(
-                "QuotaExceeded",
-                "Operation could not be completed as it results in exceeding approved GPU Cores quota. "
-                f"Additional details - Deployment Model: Resource Manager, Location: {self._config.location}, "
-                f"Current Limit: {limit}, Current Usage: {usage}, Additional Required: {required}, "
-                f"(Minimum) New Limit Required: {usage + required}. Submit a request for Quota increase at "
-                "https://aka.ms/ProdportalCRP/#blade/Microsoft_Azure_Capacity/UsageAndQuota.ReactView "
-                f"(agent pool '{name}', size {size.name}).",
-                "properties.count",
-            )
+            # Text as captured from AKS: github.com/Azure/ResourceModules/issues/820
+            raise AksError(400, "PreviewFeatureNotRegistered",
+                           f"Preview feature {PROVIDER}/{PREVIEW_FEATURE} not registered.", "properties.vmSize")
 
     def _new_properties(self, spec: PoolSpec, requested: Obj) -> Obj:
         version = spec.orchestrator_version or self._config.kubernetes_version
+        os_sku = spec.os_sku or _default_os_sku(spec, version)
+        size = catalog.vm_size(spec.vm_size)
         properties = {
+            **DEFAULTS,
             **requested,
+            "vmSize": size.name if size else spec.vm_size,
             "count": spec.count,
             "osType": "Windows" if spec.windows else "Linux",
-            "osSKU": spec.os_sku or _default_os_sku(spec, version),
+            "osSKU": os_sku,
             "mode": spec.mode,
             "type": requested.get("type", "VirtualMachineScaleSets"),
             "orchestratorVersion": version,
             "currentOrchestratorVersion": _full_version(version, self._config.kubernetes_version),
+            "nodeImageVersion": catalog.node_image_version(os_sku),
             "powerState": {"code": "Running"},
             "nodeLabels": requested.get("nodeLabels") or {},
             "nodeTaints": requested.get("nodeTaints") or [],
             "enableFIPS": spec.enable_fips,
+            "eTag": _etag(),
         }
         gpu_profile = _gpu_profile(spec, requested.get("gpuProfile"))
         if gpu_profile is not None:
@@ -313,12 +388,25 @@ class AgentPools:
 # --- reading a request ----------------------------------------------------------------------------
 
 
+#: The JSON types of the properties the simulator reads; anything else is refused as invalid content.
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "count": int, "vmSize": str, "osType": str, "osSKU": str, "mode": str, "orchestratorVersion": str,
+    "enableFIPS": bool, "gpuProfile": dict, "nodeLabels": dict, "nodeTaints": list, "tags": dict,
+    "gpuInstanceProfile": str, "maxPods": int,
+}
+
+
 def requested_properties(body: Any, preview: bool) -> Obj:
     """The writable properties of a PUT body, as this api-version understands them."""
     properties = body.get("properties") if isinstance(body, dict) else None
-    if not isinstance(properties, dict) or not isinstance(properties.get("gpuProfile") or {}, dict):
-        raise bad_request("InvalidRequestContent",
-                          "The request content was invalid: 'properties' (and 'properties.gpuProfile') must be objects.")
+    if not isinstance(properties, dict):
+        raise bad_request("InvalidRequestContent", "The request content was invalid: 'properties' must be an object.")
+    for key, kind in _TYPES.items():
+        value = properties.get(key)
+        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            raise bad_request("InvalidRequestContent",
+                              f"The request content was invalid: 'properties.{key}' has the wrong type.",
+                              f"properties.{key}")
     requested = {k: copy.deepcopy(v) for k, v in properties.items() if k not in READ_ONLY and v is not None}
     # Real ARM silently drops properties its api-version does not define, so driverType sent with the GA
     # api-version is lost and the pool gets its size's default driver type. That is why labkit sends
@@ -337,7 +425,7 @@ def pool_spec(name: str, properties: Obj) -> PoolSpec:
         os_sku=_text(properties.get("osSKU")),
         mode=str(properties.get("mode") or "User"),
         count=properties.get("count", 1),
-        orchestrator_version=_text(properties.get("orchestratorVersion")),
+        orchestrator_version=_version_text(properties.get("orchestratorVersion")),
         gpu_driver=_text(gpu.get("driver")) or "Install",
         driver_type=_text(gpu.get("driverType")),
         enable_fips=bool(properties.get("enableFIPS", False)),
@@ -370,17 +458,34 @@ def _gpu_profile_changed(current: Obj, requested: Obj) -> bool:
 
 
 def _property_change(key: str, what: str) -> ArmError:
-    return bad_request("PropertyChangeNotAllowed", f"Changing property '{key}' is not allowed ({what}).",
-                       f"properties.{key}")
+    # Code and text as captured from AKS: github.com/pulumi/pulumi-azure-native/issues/959
+    return AksError(400, "PropertyChangeNotAllowed", f"Changing property 'properties.{key}' is not allowed ({what}).",
+                    f"properties.{key}")
 
 
-def _detail(problem: Problem) -> Obj:
-    return {"code": problem.code, "message": str(problem), "target": problem.param}
+def _check_condition(pool: Optional[AgentPool], if_match: Optional[str], if_none_match: Optional[str]) -> None:
+    """The spec's If-Match / If-None-Match on AgentPools_CreateOrUpdate: 412 when the condition fails."""
+    etag = pool.properties.get("eTag") if pool else None
+    if if_none_match is not None and if_none_match.strip() == "*" and pool is not None:
+        raise ArmError(412, "PreconditionFailed", f"The agent pool '{pool.name}' already exists (If-None-Match: *).")
+    if if_match is not None:
+        wanted = if_match.strip().removeprefix("W/").strip('"')
+        if pool is None or (wanted != "*" and wanted != etag):
+            raise ArmError(412, "PreconditionFailed",
+                           f"The If-Match condition '{if_match}' does not match the agent pool's eTag '{etag}'.")
 
 
-def _gpu_vcpus(properties: Obj) -> int:
-    size = catalog.gpu_size(properties["vmSize"])
-    return size.vcpus * properties["count"] if size else 0
+def _newer(version: str, than: str) -> bool:
+    return tuple(map(int, version.split("."))) > tuple(map(int, than.split(".")))
+
+
+def _etag() -> str:
+    return str(uuid.uuid4())
+
+
+def _version_text(value: Any) -> Optional[str]:
+    """A requested orchestratorVersion; empty means the cluster's (spec example AgentPoolsCreate_Update.json)."""
+    return str(value) if value not in (None, "") else None
 
 
 def _default_os_sku(spec: PoolSpec, version: str) -> Optional[str]:

@@ -9,16 +9,19 @@ from pathlib import Path
 from typing import Optional
 
 from labkit.sim.arm.agent_pools import AgentPools
-from labkit.sim.arm.ids import ArmIds
+from labkit.sim.arm.exceptions import ArmError
+from labkit.sim.arm.ids import PROVIDER, ArmIds
 from labkit.sim.arm.records import Record, Records
+from labkit.sim.faults import Faults
 from labkit.sim.store import Obj
 
 
 class Clusters:
     """The simulator's one cluster, its resource group and its node resource group."""
 
-    def __init__(self, records: Records, ids: ArmIds, agent_pools: AgentPools, *, ca_file: Path, token: str):
-        self._records, self._ids, self._agent_pools = records, ids, agent_pools
+    def __init__(self, records: Records, ids: ArmIds, agent_pools: AgentPools, faults: Faults, *, ca_file: Path,
+                 token: str):
+        self._records, self._ids, self._agent_pools, self._faults = records, ids, agent_pools, faults
         self._ca_file, self._token = ca_file, token
         self._config = ids.config
 
@@ -53,8 +56,20 @@ class Clusters:
         return [self._view(r.resource, api_version) for g in groups for r in self._records.list(self._ids.clusters(g))]
 
     def kubeconfig(self, kind: str, server_url: str) -> Obj:
-        """``listCluster{User,Admin}Credential``'s answer: one base64 kubeconfig for the Kubernetes plane."""
-        from labkit.sim.world import kubeconfig_yaml
+        """``listCluster{User,Admin}Credential``'s answer: one base64 kubeconfig for the Kubernetes plane.
+
+        Raises:
+            ArmError: 403 AuthorizationFailed while the credentials-forbidden fault is on.
+        """
+        from labkit.sim.world import kubeconfig_yaml  # world imports this module: import at call time
+
+        if self._faults.active("credentials-forbidden"):
+            action = f"{PROVIDER}/managedClusters/list{kind[0].upper()}{kind[1:]}Credential/action"
+            # Text as ARM words it: learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors
+            raise ArmError(403, "AuthorizationFailed",
+                           f"The client 'labkit-learner' with object id '{self._config.subscription_id}' does not have "
+                           f"authorization to perform action '{action}' over scope '{self._ids.cluster_id}' or the "
+                           "scope is invalid. If access was recently granted, please refresh your credentials.")
 
         text = kubeconfig_yaml(self._config, server_url, self._ca_file.read_bytes(), self._token)
         if kind != "clusterUser":

@@ -11,9 +11,10 @@ class ArmError(Exception):
     """An ARM error answer: HTTP status and ``{"error": {"code", "message", "target"?, "details"?}}``."""
 
     def __init__(self, status: int, code: str, message: str, target: Optional[str] = None,
-                 details: Optional[list[Obj]] = None):
+                 details: Optional[list[Obj]] = None, *, headers: Optional[dict[str, str]] = None):
         super().__init__(message)
         self.status, self.code, self.message, self.target, self.details = status, code, message, target, details
+        self.headers = headers or {}
 
     def body(self) -> Obj:
         error: Obj = {"code": self.code, "message": self.message}
@@ -22,6 +23,19 @@ class ArmError(Exception):
         if self.details:
             error["details"] = self.details
         return {"error": error}
+
+
+class AksError(ArmError):
+    """An error AKS's resource provider answers itself: ``code``, ``message``, ``subcode``, ``details`` and
+    ``target`` at the top level, not in ARM's envelope (captured AKS bodies, e.g.
+    github.com/Azure/azure-sdk-for-java/issues/27704; the SDKs read both shapes).
+    """
+
+    def body(self) -> Obj:
+        body: Obj = {"code": self.code, "details": self.details, "message": self.message, "subcode": ""}
+        if self.target:
+            body["target"] = self.target
+        return body
 
 
 def not_found(code: str, message: str) -> ArmError:

@@ -22,21 +22,25 @@ class Operations:
         self._records.put(Record(
             {"id": self._ids.operation(operation_id), "name": operation_id, "status": "InProgress",
              "startTime": rfc3339(self._clock.now())},
-            {"step": step},
+            {"step": step, "started": self._clock.now()},
         ))
         return operation_id
 
-    def finish(self, operation_id: str, status: str) -> None:
+    def finish(self, operation_id: str, status: str, error: Optional[Obj] = None) -> None:
+        """End the operation: Succeeded, Failed (with ``error``) or Canceled."""
         record = self._records.get(self._ids.operation(operation_id))
         record.resource.update(status=status, endTime=rfc3339())
         if status == "Canceled":
-            record.resource["error"] = {"code": "OperationCanceled", "message": "The operation was canceled by a delete."}
+            error = {"code": "OperationCanceled", "message": "The operation was canceled by a delete."}
+        if error:
+            record.resource["error"] = error
         self._records.put(record)
 
     def get(self, operation_id: str) -> Optional[Obj]:
         record = self._records.get(self._ids.operation(operation_id))
         return record and record.resource
 
-    def step(self, operation_id: str) -> str:
-        """The clock step the operation lasts."""
-        return self._records.get(self._ids.operation(operation_id)).sim["step"]
+    def seconds_left(self, operation_id: str) -> float:
+        """Real seconds until the operation's step ends (0 once it has)."""
+        sim = self._records.get(self._ids.operation(operation_id)).sim
+        return max(0.0, sim["started"] + self._clock.seconds(sim["step"]) - self._clock.now())

@@ -6,6 +6,7 @@ from typing import Optional
 
 from labkit.sim.arm.ids import PROVIDER, ArmIds
 from labkit.sim.arm.records import Record, Records
+from labkit.sim.faults import Faults
 from labkit.sim.store import Obj
 
 PREVIEW_FEATURE = "WindowsGPUPreview"
@@ -17,8 +18,8 @@ FEATURE_STEP, PROVIDER_STEP = "feature_registration", "provider_registration"
 class Registrations:
     """Features and providers: registering one moves it to Registering, and the clock to Registered."""
 
-    def __init__(self, records: Records, clock, ids: ArmIds):
-        self._records, self._clock, self._ids = records, clock, ids
+    def __init__(self, records: Records, clock, ids: ArmIds, faults: Faults):
+        self._records, self._clock, self._ids, self._faults = records, clock, ids, faults
 
     def seed(self) -> None:
         """The cluster's provider, registered, and the Windows GPU preview feature, not yet registered."""
@@ -79,6 +80,9 @@ class Registrations:
         self._records.put(record)
 
     def _finish(self, record: Record, holder: Obj, key: str, step: str) -> None:
+        stuck = {f"{PROVIDER}/{f['feature']}".lower() for f in self._faults.active("feature-stuck")}
+        if str(record.resource.get("name", "")).lower() in stuck:
+            return
         if holder.get(key) == "Registering" and self._clock.due(record.sim["started"], step):
             holder[key] = "Registered"
             self._records.put(record)

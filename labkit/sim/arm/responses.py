@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
 
+from labkit.sim.arm import api_versions
 from labkit.sim.arm.agent_pools import AgentPool
 from labkit.sim.arm.exceptions import ArmError, not_found
 from labkit.sim.arm.ids import PROVIDER
@@ -33,31 +36,55 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[web.StreamResponse]]
-Route = tuple[str, "re.Pattern[str]", Handler]
+#: (method, path pattern, handler, resource type as ARM names it).
+Route = tuple[str, "re.Pattern[str]", Handler, str]
 
 
 async def dispatch(request: web.Request, world: World, routes: list[Route]) -> web.StreamResponse:
     """Answer one request from the first route matching its method and path, or with ARM's error."""
     world.advance_arm()  # the controllers advance it too; doing it here keeps answers current on their own
     try:
-        handler, params = _route(routes, request.method, request.path.rstrip("/"))
+        handler, params, resource_type = _route(routes, request.method, request.path.rstrip("/"))
         if params["sub"].lower() != world.config.subscription_id.lower():
             raise not_found("SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")
         api_version = request.query.get("api-version")
         if not api_version:
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
+        api_versions.require(resource_type, api_version, world.config.location)
+        _injected_failure(request, world)
         return await handler(Call(request, world, params, api_version))
     except ArmError as error:
-        return web.json_response(error.body(), status=error.status)
+        return web.json_response(error.body(), status=error.status, headers=error.headers)
 
 
-def _route(routes: list[Route], method: str, path: str) -> tuple[Handler, dict[str, str]]:
+def _injected_failure(request: web.Request, world: World) -> None:
+    """The throttling and server-error faults: ARM's answers, which azure-core's retry policy retries."""
+    throttle = world.faults.take("throttle")
+    if throttle is not None:
+        seconds = int(throttle["retry_after"])
+        kind = "read" if request.method in ("GET", "HEAD") else "write"
+        # Code, text and headers as ARM throttles (learn.microsoft.com/azure/azure-resource-manager/management/
+        # request-limits-and-throttling): 429, Retry-After in whole seconds, the remaining-requests header at 0.
+        raise ArmError(429, "SubscriptionRequestsThrottled",
+                       f"Number of '{kind}' requests for subscription '{world.config.subscription_id}' exceeded. "
+                       f"Please try again after '{seconds}' seconds after additional tokens are available. "
+                       "Refer to https://aka.ms/arm-throttling for additional information.",
+                       headers={"Retry-After": str(seconds), f"x-ms-ratelimit-remaining-subscription-{kind}s": "0"})
+    failure = world.faults.take("server-error")
+    if failure is not None:
+        status = int(failure["status"])
+        code, text = ("ServiceUnavailable", "The service is temporarily unavailable. Please retry the request.") \
+            if status == 503 else ("InternalServerError", "Encountered internal server error.")
+        raise ArmError(status, code, f"{text} Diagnostic information: tracking id '{uuid.uuid4()}'.")
+
+
+def _route(routes: list[Route], method: str, path: str) -> tuple[Handler, dict[str, str], str]:
     path_known = False
-    for route_method, pattern, handler in routes:
+    for route_method, pattern, handler, resource_type in routes:
         match = pattern.fullmatch(path)
         if match and route_method == method:
-            return handler, match.groupdict()
+            return handler, match.groupdict(), resource_type
         path_known = path_known or bool(match)
     if path_known:
         raise ArmError(405, "HttpMethodNotAllowed", f"The HTTP method '{method}' is not supported at '{path}'.")
@@ -165,8 +192,11 @@ async def get_pool(call: Call) -> web.Response:
 
 async def put_pool(call: Call) -> web.StreamResponse:
     _require_cluster(call)
-    pool, outcome = call.world.agent_pools.create_or_update(call.params["pool"], await _json_body(call.request),
-                                                            call.api_version)
+    headers = call.request.headers
+    pool, outcome = call.world.agent_pools.create_or_update(
+        call.params["pool"], await _json_body(call.request), call.api_version,
+        if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match"),
+    )
     if outcome == "unchanged":
         return _json(pool.view(call.api_version))
     created = outcome == "created" or pool.provisioning_state == "Creating"
@@ -179,13 +209,42 @@ async def delete_pool(call: Call) -> web.StreamResponse:
     return web.Response(status=204) if pool is None else _operation_started(call, pool, 202)
 
 
+# --- versions and Compute -----------------------------------------------------------------------------
+
+
+async def list_kubernetes_versions(call: Call) -> web.Response:
+    return _json({"values": call.world.agent_pools.kubernetes_versions()})
+
+
+async def list_skus(call: Call) -> web.Response:
+    location = _location_filter(call.request.query.get("$filter"))
+    return _json({"value": call.world.agent_pools.compute.skus(location, date.today())})
+
+
+async def list_usages(call: Call) -> web.Response:
+    if call.params["loc"].lower() != call.world.config.location.lower():
+        return _json({"value": []})
+    return _json({"value": call.world.agent_pools.compute.usages()})
+
+
+def _location_filter(text: Optional[str]) -> Optional[str]:
+    """The location of ``$filter=location eq 'eastus'``, the one filter Microsoft.Compute/skus takes."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*location\s+eq\s+'([^']*)'\s*", text, re.IGNORECASE)
+    if match is None:
+        raise ArmError(400, "InvalidFilterInQueryString",
+                       f"The filter '{text}' is not supported; use $filter=location eq '<location>'.")
+    return match[1]
+
+
 # --- long-running operations ------------------------------------------------------------------------
 
 
 async def get_operation(call: Call) -> web.Response:
     operation = _require_operation(call)
     in_progress = operation["status"] == "InProgress"
-    return _json(operation, headers={"Retry-After": _poll_delay(call)} if in_progress else {})
+    return _json(operation, headers={"Retry-After": _retry_after(call, operation["name"])} if in_progress else {})
 
 
 async def get_operation_result(call: Call) -> web.Response:
@@ -193,16 +252,15 @@ async def get_operation_result(call: Call) -> web.Response:
     if operation["status"] != "InProgress":
         return web.Response(status=204)
     headers = {"Location": _operation_url(call, operation["name"], "operationresults"),
-               "Retry-After": _poll_delay(call)}
+               "Retry-After": _retry_after(call, operation["name"])}
     return web.Response(status=202, headers=headers)
 
 
 def _operation_started(call: Call, pool: AgentPool, status: int) -> web.Response:
     """The answer to a PUT or DELETE that started (or joined) an operation: ARM's async headers."""
     operation_id = pool.operation_id
-    # The SDK reads the first answer's Retry-After as an int (a fraction raises ValueError); azure-core
-    # polls once at once anyway and then honours the operation's own (fractional) Retry-After.
-    headers = {"Azure-AsyncOperation": _operation_url(call, operation_id, "operations"), "Retry-After": "0"}
+    headers = {"Azure-AsyncOperation": _operation_url(call, operation_id, "operations"),
+               "Retry-After": _retry_after(call, operation_id)}
     if status == 202:
         headers["Location"] = _operation_url(call, operation_id, "operationresults")
         return web.Response(status=202, headers=headers)
@@ -215,10 +273,13 @@ def _operation_url(call: Call, operation_id: str, kind: str) -> str:
             f"/{kind}/{operation_id}?api-version={call.api_version}")
 
 
-def _poll_delay(call: Call) -> str:
-    """A tenth of the operation's simulated duration, so clients poll about ten times."""
-    step = call.world.operations.step(call.params["op"])
-    return f"{max(0.01, call.world.clock.seconds(step) / 10):.3f}"
+def _retry_after(call: Call, operation_id: str) -> str:
+    """Whole seconds until the operation ends, as the spec's integer Retry-After; 0 under a second.
+
+    azure-core waits Retry-After when it is above 0 and its own polling_interval otherwise, so with
+    the compressed clock clients poll at their own pace instead of waiting out a rounded-up second.
+    """
+    return str(int(call.world.operations.seconds_left(operation_id)))
 
 
 def _require_operation(call: Call) -> Obj:
