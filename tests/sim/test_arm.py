@@ -318,3 +318,19 @@ def test_requests_without_the_token_are_refused(sim):
         urllib.request.urlopen(url, context=context, timeout=5)
     assert info.value.code == 401
     assert json.loads(info.value.read())["error"]["code"] == "AuthenticationFailed"
+
+
+def test_conditional_puts_guard_a_pool_as_the_spec_documents(gpu_ready, aks, names):
+    from azure.core import MatchConditions
+    from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+
+    missing = {"match_condition": MatchConditions.IfMissing}
+    pool = aks.agent_pools.begin_create_or_update(*names, "once", windows_pool(), **missing).result(timeout=LRO_TIMEOUT)
+    with pytest.raises(ResourceExistsError):  # If-None-Match: * -> 412: two labs never adopt one pool
+        aks.agent_pools.begin_create_or_update(*names, "once", windows_pool(), **missing)
+    stale = pool.properties.e_tag
+    unmodified = {"etag": stale, "match_condition": MatchConditions.IfNotModified}
+    scaled = aks.agent_pools.begin_create_or_update(*names, "once", windows_pool(count=2), **unmodified)
+    assert scaled.result(timeout=LRO_TIMEOUT).properties.e_tag != stale
+    with pytest.raises(ResourceModifiedError):  # If-Match with an old eTag -> 412
+        aks.agent_pools.begin_create_or_update(*names, "once", windows_pool(count=1), **unmodified)
