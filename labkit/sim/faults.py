@@ -29,7 +29,7 @@ from typing import Any, Optional
 
 from labkit import catalog
 from labkit.errors import LabError
-from labkit.files import exclusive_lock, write_private
+from labkit.files import exclusive_lock, private_dir, write_private
 
 FILE = "faults.json"
 
@@ -56,32 +56,39 @@ def add(state_dir: Path, kind: str, **options: Any) -> dict[str, Any]:
     if unknown:
         raise FaultError(f"fault {kind!r} takes {', '.join(KINDS[kind]) or 'no options'}, not {', '.join(sorted(unknown))}")
     given = {k: v for k, v in options.items() if v is not None}
-    with exclusive_lock(Path(state_dir) / "faults.lock"):
-        faults = read(state_dir)
-        fault = {"id": max((f["id"] for f in faults), default=0) + 1, "kind": kind, **KINDS[kind], **given}
-        _write(state_dir, faults + [fault])
+    with exclusive_lock(private_dir(Path(state_dir)) / "faults.lock"):
+        saved = _saved(state_dir)
+        fault = {"id": saved["last_id"] + 1, "kind": kind, **KINDS[kind], **given}
+        _write(state_dir, fault["id"], saved["faults"] + [fault])
     return fault
 
 
 def read(state_dir: Path) -> list[dict[str, Any]]:
     """The scenarios switched on, oldest first."""
-    try:
-        faults = json.loads((Path(state_dir) / FILE).read_text())
-    except (OSError, ValueError):
-        return []
-    return [f for f in faults if isinstance(f, dict) and f.get("kind") in KINDS] if isinstance(faults, list) else []
+    return [f for f in _saved(state_dir)["faults"] if isinstance(f, dict) and f.get("kind") in KINDS]
 
 
 def clear(state_dir: Path) -> int:
     """Switch every scenario off; returns how many there were."""
-    with exclusive_lock(Path(state_dir) / "faults.lock"):
-        count = len(read(state_dir))
-        _write(state_dir, [])
-    return count
+    with exclusive_lock(private_dir(Path(state_dir)) / "faults.lock"):
+        saved = _saved(state_dir)
+        _write(state_dir, saved["last_id"], [])
+    return len(saved["faults"])
 
 
-def _write(state_dir: Path, faults: list[dict[str, Any]]) -> None:
-    write_private(Path(state_dir) / FILE, json.dumps(faults, indent=2).encode())
+def _saved(state_dir: Path) -> dict[str, Any]:
+    """The file's content; ids are never reused, so the server's use counts never carry over to a new fault."""
+    try:
+        saved = json.loads((Path(state_dir) / FILE).read_text())
+    except (OSError, ValueError):
+        saved = None
+    if not isinstance(saved, dict) or not isinstance(saved.get("faults"), list):
+        return {"last_id": 0, "faults": []}
+    return {"last_id": int(saved.get("last_id", 0)), "faults": saved["faults"]}
+
+
+def _write(state_dir: Path, last_id: int, faults: list[dict[str, Any]]) -> None:
+    write_private(Path(state_dir) / FILE, json.dumps({"last_id": last_id, "faults": faults}, indent=2).encode())
 
 
 class Faults:
