@@ -16,7 +16,7 @@ from labkit.sim.arm.clusters import Clusters
 from labkit.sim.arm.ids import ArmIds
 from labkit.sim.arm.operations import Operations
 from labkit.sim.arm.records import Records
-from labkit.sim.arm.compute import default_vcpu_quota
+from labkit.sim.arm.compute import Compute, default_vcpu_quota
 from labkit.sim.arm.registrations import Registrations
 from labkit.sim.faults import Faults
 from labkit.sim.store import Store
@@ -101,7 +101,10 @@ class World:
         records = Records(self.store)
         self.registrations = Registrations(records, self.clock, self.ids, self.faults)
         self.operations = Operations(records, self.clock, self.ids)
-        self.agent_pools = AgentPools(records, self.clock, self.ids, self.registrations, self.operations, self.faults)
+        self.compute = Compute(config.location, lambda: {**config.vcpu_quota, **self.faults.quota_limits()},
+                               lambda: [pool.properties for pool in self.agent_pools.list()])
+        self.agent_pools = AgentPools(records, self.clock, self.ids, self.registrations, self.operations, self.compute,
+                                      self.faults)
         self.clusters = Clusters(records, self.ids, self.agent_pools, self.faults, ca_file=state_dir / "ca.pem", token=self.token)
 
     def seed_arm(self) -> None:

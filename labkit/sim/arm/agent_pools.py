@@ -154,14 +154,10 @@ class AgentPools:
     """The cluster's pools: created, changed and deleted as long-running operations."""
 
     def __init__(self, records: Records, clock, ids: ArmIds, registrations: Registrations, operations: Operations,
-                 faults: Faults):
+                 compute: Compute, faults: Faults):
         self._records, self._clock, self._ids = records, clock, ids
-        self._registrations, self._operations, self._faults = registrations, operations, faults
+        self._registrations, self._operations, self._compute, self._faults = registrations, operations, compute, faults
         self._config = ids.config
-        self.compute = Compute(self._config.location, self._quota_limits, lambda: [p.properties for p in self.list()])
-
-    def _quota_limits(self) -> dict[str, int]:
-        return {**self._config.vcpu_quota, **self._faults.quota_limits()}
 
     def seed(self) -> None:
         """The cluster's Linux system pool, already provisioned."""
@@ -252,7 +248,7 @@ class AgentPools:
         self._check_size(name, spec.vm_size)
         self._check_preview_feature(spec)
         properties = self._new_properties(spec, requested)
-        self.compute.require_vcpus(name, properties["vmSize"], properties["count"])
+        self._compute.require_vcpus(name, properties["vmSize"], properties["count"])
         record = Record(self._body(name, {**properties, "provisioningState": "Creating"}))
         self._start(record, "create", api_version)
         failure = self._faults.take("pool-failure")
@@ -280,7 +276,7 @@ class AgentPools:
         self._check_rules(pool_spec(pool.name, merged))
         if "orchestratorVersion" in requested:
             self._check_version(_version_text(requested.get("orchestratorVersion")))
-        self.compute.require_vcpus(pool.name, merged["vmSize"], int(merged["count"]) - int(current["count"]))
+        self._compute.require_vcpus(pool.name, merged["vmSize"], int(merged["count"]) - int(current["count"]))
         record = Record({**pool.resource, "properties": {**merged, "provisioningState": "Updating",
                                                          "eTag": _etag()}})
         self._start(record, "update", api_version)
@@ -330,7 +326,7 @@ class AgentPools:
 
     def _check_size(self, name: str, vm_size: str) -> None:
         """Sizes the region's SKU list restricts, or does not list, are refused as not offered."""
-        if not self.compute.available(vm_size, date.today()):
+        if not self._compute.available(vm_size, date.today()):
             # Text as captured from AKS: github.com/dotnet/core/issues/8000
             raise AksError(400, "BadRequest",
                            f"The VM size of AgentPoolProfile:{name} is not allowed in your subscription in location "

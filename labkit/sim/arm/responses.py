@@ -218,13 +218,13 @@ async def list_kubernetes_versions(call: Call) -> web.Response:
 
 async def list_skus(call: Call) -> web.Response:
     location = _location_filter(call.request.query.get("$filter"))
-    return _json({"value": call.world.agent_pools.compute.skus(location, date.today())})
+    return _json({"value": call.world.compute.skus(location, date.today())})
 
 
 async def list_usages(call: Call) -> web.Response:
     if call.params["loc"].lower() != call.world.config.location.lower():
         return _json({"value": []})
-    return _json({"value": call.world.agent_pools.compute.usages()})
+    return _json({"value": call.world.compute.usages()})
 
 
 def _location_filter(text: Optional[str]) -> Optional[str]:
