@@ -24,8 +24,8 @@ _WINDOWS_IMAGE = {
     "Windows2025": ("Windows Server 2025 Datacenter", "10.0.26100.2314", "containerd://2.0.4+azure"),
 }
 _LINUX_IMAGE = ("Ubuntu 22.04.5 LTS", "5.15.0-1074-azure", "containerd://1.7.23-1")
-#: vCPUs and GiB of the non-GPU sizes the simulated cluster uses for its system pool.
-_CPU_SIZES = {"Standard_D4ds_v5": (4, 16), "Standard_D2s_v3": (2, 8), "Standard_DS2_v2": (2, 7)}
+#: vCPUs and GiB of a node whose size the catalog does not know (the region's SKUs do not offer one).
+_UNKNOWN_SIZE = (4, 16)
 
 
 class NodeController:
@@ -71,7 +71,8 @@ class NodeController:
         windows = props.get("osType", "Linux") == "Windows"
         name = f"aks{pool_name}{index:06d}" if windows else f"aks-{pool_name}-{self._vmss_hash()}-vmss{index:06d}"
         size = catalog.gpu_size(props.get("vmSize", ""))
-        vcpus, memory_gib = (size.vcpus, size.memory_gib) if size else _CPU_SIZES.get(props.get("vmSize"), (4, 16))
+        known = catalog.vm_size(props.get("vmSize", ""))
+        vcpus, memory_gib = (known.vcpus, known.memory_gib) if known else _UNKNOWN_SIZE
         os_sku = props.get("osSKU") or ("Windows2022" if windows else "Ubuntu")
         os_image, kernel, runtime = _WINDOWS_IMAGE.get(os_sku, _WINDOWS_IMAGE["Windows2022"]) if windows else _LINUX_IMAGE
         version = "v" + (props.get("currentOrchestratorVersion") or props.get("orchestratorVersion") or self.world.config.kubernetes_version)
@@ -119,6 +120,7 @@ class NodeController:
             "kubernetes.azure.com/agentpool": pool_name,
             "kubernetes.azure.com/cluster": self.world.node_resource_group,
             "kubernetes.azure.com/mode": str(props.get("mode", "User")).lower(),
+            "kubernetes.azure.com/node-image-version": props.get("nodeImageVersion", ""),
             "kubernetes.azure.com/os-sku": os_sku,
             "kubernetes.azure.com/role": "agent",
             "kubernetes.io/arch": "amd64",

@@ -51,3 +51,12 @@ def test_deleting_a_pool_removes_its_nodes_their_leases_and_pods(aks, names, kub
     assert not kube.core.list_pod_for_all_namespaces(field_selector="spec.nodeName=aksgpunp000000").items
     leases = client.CoordinationV1Api(kube.api).list_namespaced_lease("kube-node-lease").items
     assert "aksgpunp000000" not in [lease.metadata.name for lease in leases]
+
+
+def test_nodes_show_their_pool_s_node_image_and_size(aks, names, kube, until):
+    body = {"properties": {"count": 1, "vmSize": "Standard_D4s_v3", "osType": "Windows", "mode": "User"}}
+    pool = aks.agent_pools.begin_create_or_update(*names, "wincpu", body).result(timeout=30).properties
+    node = until(lambda: next((n for n in kube.core.list_node().items if n.metadata.name == "akswincpu000000"), None))
+    assert node.metadata.labels["kubernetes.azure.com/node-image-version"] == pool.node_image_version
+    assert pool.node_image_version.startswith("AKSWindows-2022-containerd-20348.")
+    assert (node.status.capacity["cpu"], node.status.capacity["memory"]) == ("4", f"{16 * 1024 * 1024}Ki")
