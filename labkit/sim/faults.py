@@ -64,8 +64,15 @@ def add(state_dir: Path, kind: str, **options: Any) -> dict[str, Any]:
 
 
 def read(state_dir: Path) -> list[dict[str, Any]]:
-    """The scenarios switched on, oldest first."""
-    return [f for f in _saved(state_dir)["faults"] if isinstance(f, dict) and f.get("kind") in KINDS]
+    """The scenarios switched on, oldest first (entries a hand edit broke are left out)."""
+    return [f for f in _saved(state_dir)["faults"] if _valid(f)]
+
+
+def _valid(fault: Any) -> bool:
+    """A fault of a known kind whose options have their defaults' types."""
+    if not isinstance(fault, dict) or fault.get("kind") not in KINDS or not isinstance(fault.get("id"), int):
+        return False
+    return all(isinstance(fault.get(name), type(default)) for name, default in KINDS[fault["kind"]].items())
 
 
 def clear(state_dir: Path) -> int:

@@ -334,3 +334,25 @@ def test_conditional_puts_guard_a_pool_as_the_spec_documents(gpu_ready, aks, nam
     assert scaled.result(timeout=LRO_TIMEOUT).properties.e_tag != stale
     with pytest.raises(ResourceModifiedError):  # If-Match with an old eTag -> 412
         aks.agent_pools.begin_create_or_update(*names, "once", windows_pool(count=1), **unmodified)
+
+
+@pytest.mark.parametrize("body", [
+    [], {"properties": []}, {"properties": {"vmSize": 5}}, {"properties": {"vmSize": T4, "count": "2"}},
+    {"properties": {"vmSize": T4, "count": True}}, {"properties": {"vmSize": T4, "nodeTaints": [1]}},
+    {"properties": {"vmSize": T4, "nodeLabels": {"a": 1}}}, {"properties": {"vmSize": T4, "orchestratorVersion": "1.x"}},
+    {"properties": {"vmSize": T4, "count": -1}}, {"properties": {"vmSize": T4, "gpuProfile": {"driver": 7}}},
+])
+def test_odd_bodies_get_a_400_never_a_500(sim, body):
+    wire = Wire(sim)
+    answer = wire.request("PUT", wire.pool_url("odd"), body)
+    assert answer.status_code == 400, answer.text
+
+
+def test_odd_queries_and_headers_get_4xx(sim):
+    wire = Wire(sim)
+    sub = f"{sim.url}/subscriptions/{sim.config.subscription_id}"
+    assert wire.request("GET", f"{sub}/providers/Microsoft.Compute/skus?api-version=2021-07-01&$filter=name eq 'x'",
+                        api_version="").status_code == 400
+    answer = wire.session.put(wire.pool_url("odd") + f"?api-version={GA_API_VERSION}", json=windows_pool(),
+                              headers={"If-Match": '"nope"'}, verify=str(sim.state_dir / "ca.pem"))
+    assert (answer.status_code, answer.json()["error"]["code"]) == (412, "PreconditionFailed")

@@ -392,6 +392,18 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
+def _typed(value: Any, kind: type, key: str) -> bool:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return False
+    if key == "nodeTaints":
+        return all(isinstance(taint, str) for taint in value)
+    if key in ("nodeLabels", "tags"):
+        return all(isinstance(v, str) for v in value.values())
+    if key == "gpuProfile":  # the strings the simulator reads; other keys (nvidia: {...}) pass as they are
+        return all(isinstance(value[k], str) for k in ("driver", "driverType") if value.get(k) is not None)
+    return True
+
+
 def requested_properties(body: Any, preview: bool) -> Obj:
     """The writable properties of a PUT body, as this api-version understands them."""
     properties = body.get("properties") if isinstance(body, dict) else None
@@ -399,7 +411,7 @@ def requested_properties(body: Any, preview: bool) -> Obj:
         raise bad_request("InvalidRequestContent", "The request content was invalid: 'properties' must be an object.")
     for key, kind in _TYPES.items():
         value = properties.get(key)
-        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+        if value is not None and not _typed(value, kind, key):
             raise bad_request("InvalidRequestContent",
                               f"The request content was invalid: 'properties.{key}' has the wrong type.",
                               f"properties.{key}")
