@@ -22,19 +22,6 @@ from labkit.sim import faults, service
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def lab(sim, monkeypatch_module):
-    monkeypatch_module.setenv("LABKIT_STATE_DIR", str(sim.state_dir))
-    monkeypatch_module.setenv("LABKIT_PROGRESS", "off")
-    return Lab(load_params(timeout_minutes=1))
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
-
-
 @pytest.fixture
 def fault(sim):
     """``fault(kind, **options)`` switches a scenario on for one test; all are off again after it."""

@@ -18,19 +18,6 @@ from labkit.preview import feature_state, register_feature, register_provider
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def lab(sim, monkeypatch_module):
-    monkeypatch_module.setenv("LABKIT_STATE_DIR", str(sim.state_dir))
-    monkeypatch_module.setenv("LABKIT_PROGRESS", "off")
-    return Lab(load_params(timeout_minutes=1))
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
-
-
 def test_lab_uses_the_running_simulator_and_hides_the_token(lab, sim):
     assert lab.backend.arm_endpoint == sim.url
     assert lab.backend.subscription_id == sim.config.subscription_id
