@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from labkit import catalog
 from labkit.errors import LabError
@@ -111,10 +111,10 @@ class Faults:
         self._reload()
         return [f for f in self._faults if f["kind"] == kind]
 
-    def take(self, kind: str) -> Optional[dict[str, Any]]:
-        """The first fault of ``kind`` with uses left, counting this use; None when there is none."""
+    def take(self, kind: str, applies: Callable[[dict[str, Any]], bool] = lambda fault: True) -> Optional[dict[str, Any]]:
+        """The first fault of ``kind`` that ``applies`` and has uses left, counting this use; None when there is none."""
         for fault in self.active(kind):
-            if self._served.get(fault["id"], 0) < int(fault.get("times", 1)):
+            if applies(fault) and self._served.get(fault["id"], 0) < int(fault.get("times", 1)):
                 self._served[fault["id"]] = self._served.get(fault["id"], 0) + 1
                 return fault
         return None

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any, Optional
 
 from labkit import catalog
-from labkit.catalog import GA_API_VERSION
 from labkit.rules import PoolSpec, effective_driver_type, pool_problems
 from labkit.sim.arm.compute import Compute
 from labkit.sim.arm.exceptions import AksError, ArmError, bad_request
@@ -166,7 +165,7 @@ class AgentPools:
         spec = PoolSpec(name=SYSTEM_POOL, vm_size=SYSTEM_POOL_SIZE, os_type="Linux", mode="System")
         properties = self._new_properties(spec, {"vmSize": SYSTEM_POOL_SIZE})
         self._records.put(Record(self._body(SYSTEM_POOL, {**properties, "provisioningState": "Succeeded"}),
-                                 {"started": self._clock.now(), "operation": None, "api_version": GA_API_VERSION}))
+                                 {"started": self._clock.now(), "operation": None}))
 
     @staticmethod
     def kubernetes_versions() -> list[Obj]:
@@ -206,10 +205,10 @@ class AgentPools:
         pool = self.get(name)
         _check_condition(pool, if_match, if_none_match)
         if pool is None:
-            return self._create(name, requested, api_version), "created"
-        return self._update(pool, requested, api_version)
+            return self._create(name, requested), "created"
+        return self._update(pool, requested)
 
-    def delete(self, name: str, api_version: str) -> Optional[AgentPool]:
+    def delete(self, name: str) -> Optional[AgentPool]:
         """Start deleting the pool (cancelling a create or update in progress); None when it is gone."""
         pool = self.get(name)
         if pool is None:
@@ -218,7 +217,7 @@ class AgentPools:
             if pool.provisioning_state in STEPS:
                 self._operations.finish(pool.operation_id, "Canceled")
             pool.properties["provisioningState"] = "Deleting"
-            self._start(pool._record, "delete", api_version)
+            self._start(pool._record, "delete")
         return pool
 
     def advance(self) -> None:
@@ -227,21 +226,20 @@ class AgentPools:
             state = pool.provisioning_state
             if state not in STEPS or pool.progress() < 1.0:
                 continue
-            failure = pool._record.sim.get("failure")
             if state == "Deleting":
                 self._records.delete(pool.resource["id"])
-            elif failure:
-                pool.properties.update(provisioningState="Failed", status={"provisioningError": failure})
-                self._records.put(pool._record)
-            else:
-                pool.properties["provisioningState"] = "Succeeded"
-                self._records.put(pool._record)
-            self._operations.finish(pool.operation_id, "Failed" if failure and state != "Deleting" else "Succeeded",
-                                    error=failure if state != "Deleting" else None)
+                self._operations.finish(pool.operation_id, "Succeeded")
+                continue
+            failure = pool._record.sim.get("failure")
+            pool.properties["provisioningState"] = "Failed" if failure else "Succeeded"
+            if failure:
+                pool.properties["status"] = {"provisioningError": failure}
+            self._records.put(pool._record)
+            self._operations.finish(pool.operation_id, "Failed" if failure else "Succeeded", error=failure)
 
     # --- create and update ---------------------------------------------------------------------
 
-    def _create(self, name: str, requested: Obj, api_version: str) -> AgentPool:
+    def _create(self, name: str, requested: Obj) -> AgentPool:
         spec = pool_spec(name, requested)
         self._check_rules(spec)
         self._check_version(spec.orchestrator_version)
@@ -250,14 +248,13 @@ class AgentPools:
         properties = self._new_properties(spec, requested)
         self._compute.require_vcpus(name, properties["vmSize"], properties["count"])
         record = Record(self._body(name, {**properties, "provisioningState": "Creating"}))
-        self._start(record, "create", api_version)
-        failure = self._faults.take("pool-failure")
-        if failure is not None and failure["pool"] in ("*", name):
+        self._start(record, "create")
+        if self._faults.take("pool-failure", lambda fault: fault["pool"] in ("*", name)) is not None:
             record.sim["failure"] = PROVISIONING_FAILURE
             self._records.put(record)
         return AgentPool(record, self._clock)
 
-    def _update(self, pool: AgentPool, requested: Obj, api_version: str) -> tuple[AgentPool, str]:
+    def _update(self, pool: AgentPool, requested: Obj) -> tuple[AgentPool, str]:
         current = pool.properties
         state = current["provisioningState"]
         check_immutable(current, requested)
@@ -279,13 +276,12 @@ class AgentPools:
         self._compute.require_vcpus(pool.name, merged["vmSize"], int(merged["count"]) - int(current["count"]))
         record = Record({**pool.resource, "properties": {**merged, "provisioningState": "Updating",
                                                          "eTag": _etag()}})
-        self._start(record, "update", api_version)
+        self._start(record, "update")
         return AgentPool(record, self._clock), "updating"
 
-    def _start(self, record: Record, action: str, api_version: str) -> None:
+    def _start(self, record: Record, action: str) -> None:
         step = "pool_delete" if action == "delete" else "pool_create"
-        record.sim = {"started": self._clock.now(), "operation": self._operations.start(step),
-                      "api_version": api_version}
+        record.sim = {"started": self._clock.now(), "operation": self._operations.start(step)}
         self._records.put(record)
 
     def _check_rules(self, spec: PoolSpec) -> None:

@@ -205,7 +205,7 @@ async def put_pool(call: Call) -> web.StreamResponse:
 
 async def delete_pool(call: Call) -> web.StreamResponse:
     _require_cluster(call)
-    pool = call.world.agent_pools.delete(call.params["pool"], call.api_version)
+    pool = call.world.agent_pools.delete(call.params["pool"])
     return web.Response(status=204) if pool is None else _operation_started(call, pool, 202)
 
 
