@@ -8,20 +8,18 @@ from labkit.sim.store import Obj
 
 
 class ArmError(Exception):
-    """An ARM error answer: HTTP status and ``{"error": {"code", "message", "target"?, "details"?}}``."""
+    """An error ARM answers itself: HTTP status and ``{"error": {"code", "message", "target"?}}``, and headers."""
 
-    def __init__(self, status: int, code: str, message: str, target: Optional[str] = None,
-                 details: Optional[list[Obj]] = None, *, headers: Optional[dict[str, str]] = None):
+    def __init__(self, status: int, code: str, message: str, target: Optional[str] = None, *,
+                 headers: Optional[dict[str, str]] = None):
         super().__init__(message)
-        self.status, self.code, self.message, self.target, self.details = status, code, message, target, details
+        self.status, self.code, self.message, self.target = status, code, message, target
         self.headers = headers or {}
 
     def body(self) -> Obj:
         error: Obj = {"code": self.code, "message": self.message}
         if self.target:
             error["target"] = self.target
-        if self.details:
-            error["details"] = self.details
         return {"error": error}
 
 
@@ -32,7 +30,7 @@ class AksError(ArmError):
     """
 
     def body(self) -> Obj:
-        body: Obj = {"code": self.code, "details": self.details, "message": self.message, "subcode": ""}
+        body: Obj = {"code": self.code, "details": None, "message": self.message, "subcode": ""}
         if self.target:
             body["target"] = self.target
         return body
