@@ -105,7 +105,8 @@ class World:
                                lambda: [pool.properties for pool in self.agent_pools.list()])
         self.agent_pools = AgentPools(records, self.clock, self.ids, self.registrations, self.operations, self.compute,
                                       self.faults)
-        self.clusters = Clusters(records, self.ids, self.agent_pools, self.faults, ca_file=state_dir / "ca.pem", token=self.token)
+        self.clusters = Clusters(records, self.ids, self.agent_pools, self.faults, ca_file=state_dir / "ca.pem",
+                                 token=self.token)
 
     def seed_arm(self) -> None:
         """Create the subscription's starting resources, leaving any that already exist as they are."""
