@@ -21,8 +21,10 @@ lab: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# JupyterLab on your working copies of the lessons (made from notebooks/ when missing, never overwritten
+# without asking); notebooks/ stays the committed documents. JUPYTER_ARGS go to JupyterLab, e.g. --port=8890.
 jupyter: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/labkit jupyter my-lessons $(JUPYTER_ARGS)
 
 # Re-executes the lessons on the simulator and commits-ready outputs into notebooks/.
 notebooks: setup

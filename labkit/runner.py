@@ -24,8 +24,7 @@ from labkit.interrupts import Interrupted, Interrupts
 from labkit.kernels import logging_to
 from labkit.params import LabParams, lab_params
 from labkit.report import cleanup_command, report, status
-
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+from labkit.shipped import LESSONS_DIR as NOTEBOOK_DIR
 LESSONS = [
     "00_prerequisites",
     "01_preview_setup",
