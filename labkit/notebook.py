@@ -1,4 +1,9 @@
-"""Notebook niceties: labkit's own errors shown as their message, without a traceback; whether widgets are seen."""
+"""Notebook niceties: labkit's own errors shown as their message, without a traceback; widgets that leave text.
+
+A widget is only seen while its kernel runs: reopened later, a notebook that saved it shows "Error displaying widget:
+model not found". So labkit's widgets (progress bars, the settings form) replace themselves with a line of text when
+they are done (:func:`replace_with_text`), and appear only where a person sees them (:func:`shows_widgets`).
+"""
 
 from __future__ import annotations
 
@@ -51,3 +56,15 @@ def shows_widgets() -> bool:
         return False
     request = kernel.get_parent() or {}
     return bool(request.get("metadata", {}).get("cellId"))
+
+
+def replace_with_text(display: Any, widget: Any, text: str) -> None:
+    """Replace a displayed widget (``display(widget, display_id=True)``'s handle) with ``text``, and close it."""
+    display.update({"text/plain": text}, raw=True)
+    _close(widget)
+
+
+def _close(widget: Any) -> None:
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    widget.close()

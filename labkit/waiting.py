@@ -20,7 +20,7 @@ import time
 from typing import Callable
 
 from labkit.errors import WaitTimeout
-from labkit.notebook import PROGRESS_ENV, shows_widgets
+from labkit.notebook import PROGRESS_ENV, replace_with_text, shows_widgets
 
 #: ``check()`` returns (done, state): whether the wait is over, and a short word for where it stands.
 Check = Callable[[], tuple[bool, str]]
@@ -89,6 +89,7 @@ class _Widget:
                                           tooltip=f"time used of the {timeout_minutes:g}-minute limit")
         self._state = widgets.Label()
         self._box = widgets.HBox([widgets.Label(what), self._bar, self._state])
+        self._box.add_class("labkit-progress")
         self._display = display(self._box, display_id=True)
 
     def show(self, state: str, elapsed: float) -> None:
@@ -98,9 +99,7 @@ class _Widget:
         self._state.value = f"{state} [{tqdm.format_interval(elapsed)}]"
 
     def end(self, line: str) -> None:
-        self._display.update({"text/plain": line}, raw=True)
-        for widget in (*self._box.children, self._box):
-            widget.close()
+        replace_with_text(self._display, self._box, line)
 
 
 def _progress(what: str, timeout_minutes: float) -> _Lines | _Widget:
