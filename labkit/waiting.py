@@ -70,7 +70,8 @@ class _Text(_Lines):
         self._bar = tqdm(desc=what, bar_format="{desc} [{elapsed}]", leave=False)
 
     def show(self, state: str, elapsed: float) -> None:
-        self._bar.set_description_str(f"{self._what}: {state}", refresh=False)
+        label = f"{self._what}: {state}"
+        self._bar.set_description_str(label, refresh=label != self._bar.desc)  # a new state at once, the time when due
         self._bar.update(1)
 
     def end(self, line: str) -> None:
