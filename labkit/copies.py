@@ -68,7 +68,7 @@ def make_copies(folder: Path, *, replace: Callable[[str], bool] = lambda name: F
     """
     (folder / "manifests").mkdir(parents=True, exist_ok=True)
     record_path = folder / RECORD
-    record = json.loads(record_path.read_text()) if record_path.exists() else {}
+    record = _read_record(record_path)
     outcomes = []
     for name, source in shipped_files().items():
         outcome = _bring(name, folder / name, source, record.get(name), replace)
@@ -95,6 +95,15 @@ def _bring(name: str, copy: Path, source: Path, copied_from: Optional[str], repl
     copy.rename(backup)
     shutil.copyfile(source, copy)
     return Outcome(name, "replaced", backup)
+
+
+def _read_record(path: Path) -> dict[str, str]:
+    """The record of what each copy was made from; an unreadable one counts as none (changed copies are then asked)."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _digest(content: bytes) -> str:

@@ -74,6 +74,15 @@ def test_a_copy_you_changed_of_a_changed_lesson_is_replaced_only_if_you_agree(sh
     assert (folder / "00_a.ipynb").read_text() == "lesson v2"
 
 
+def test_an_unreadable_record_loses_nothing(shipped, tmp_path):
+    folder = tmp_path / "mine"
+    copies.make_copies(folder)
+    (folder / "00_a.ipynb").write_text("my work")
+    (folder / copies.RECORD).write_text("{not json")
+    assert actions(copies.make_copies(folder))["00_a.ipynb"] == "kept"
+    assert (folder / "00_a.ipynb").read_text() == "my work"
+
+
 def test_labkit_lessons_works_from_an_installed_wheel(tmp_path):
     """The wheel carries the lessons and manifests: ``labkit lessons`` and ``labkit manifest`` work without a checkout.
 
