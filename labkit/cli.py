@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 import click
 
 from labkit import copies, manifests
-from labkit.sim import service
+from labkit.sim import faults, service
 
 _STATE_DIR = click.option(
     "--state-dir", type=click.Path(path_type=Path), default=None,
@@ -72,6 +72,56 @@ def kubeconfig(state_dir: Optional[Path]) -> None:
         click.echo(service.write_kubeconfig(state_dir))
     except service.SimServiceError as error:
         raise click.ClickException(str(error)) from None
+
+
+@sim.group()
+def fault() -> None:
+    """Failures to practise: switch a scenario on (add), see them (list), switch all off (clear)."""
+
+
+@fault.command("add")
+@_STATE_DIR
+@click.argument("kind", type=click.Choice(sorted(faults.KINDS)))
+@click.option("--family", help="quota: the vCPU quota family, e.g. standardNCASv3_T4Family, or cores for the region.")
+@click.option("--limit", type=int, help="quota: the family's vCPU limit (default 0).")
+@click.option("--pool", help="pool-failure: the pool that fails (default: the next one created).")
+@click.option("--times", type=int, help="throttle, server-error: how many requests get the error.")
+@click.option("--status", type=click.Choice(["500", "503"]), help="server-error: the HTTP status (default 503).")
+@click.option("--retry-after", type=int, help="throttle: the Retry-After seconds (default 1).")
+@click.option("--feature", help="feature-stuck: the preview feature (default WindowsGPUPreview).")
+def fault_add(state_dir: Optional[Path], kind: str, status: Optional[str], **options) -> None:
+    """Switch a failure scenario on; it applies to the next requests, even of a running simulator."""
+    if status is not None:
+        options["status"] = int(status)
+    try:
+        added = faults.add(state_dir or service.default_state_dir(), kind,
+                           **{k: v for k, v in options.items() if v is not None})
+    except faults.FaultError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"fault {added['id']} on: {_describe(added)}")
+
+
+@fault.command("list")
+@_STATE_DIR
+def fault_list(state_dir: Optional[Path]) -> None:
+    """Show the scenarios switched on."""
+    active = faults.read(state_dir or service.default_state_dir())
+    for item in active:
+        click.echo(f"{item['id']}: {_describe(item)}")
+    if not active:
+        click.echo("no faults: the simulator behaves like a healthy subscription")
+
+
+@fault.command("clear")
+@_STATE_DIR
+def fault_clear(state_dir: Optional[Path]) -> None:
+    """Switch every scenario off."""
+    click.echo(f"{faults.clear(state_dir or service.default_state_dir())} fault(s) cleared")
+
+
+def _describe(item: dict) -> str:
+    options = ", ".join(f"{k}={v}" for k, v in item.items() if k not in ("id", "kind"))
+    return f"{item['kind']} ({options})" if options else item["kind"]
 
 
 def _parameters(options: tuple[str, ...], params_file: Optional[Path], backend: Optional[str]) -> dict[str, Any]:

@@ -11,11 +11,24 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from labkit.errors import OperationError
 
+#: Hints for generic codes, chosen by what the message says.
+_MESSAGE_HINTS = {
+    "is not allowed in your subscription": "That size is not offered to your subscription in this region (retired, "
+    "restricted or out of capacity): pick another from labkit.catalog, such as Standard_NC4as_T4_v3, and check it "
+    "with `az vm list-skus --location <region> --size <size>`.",
+}
+
 _HINTS = {
     "PreviewFeatureNotRegistered": "Run 01_preview_setup.ipynb: register WindowsGPUPreview, wait for Registered, re-register the provider.",
     "QuotaExceeded": "Ask for more GPU vCPU quota for this VM family and region (Portal > Quotas), or lower node_count or vm_size.",
     "ErrCode_InsufficientVCPUQuota": "Ask for more GPU vCPU quota for this VM family and region (Portal > Quotas), or lower node_count or vm_size.",
-    "AgentPoolK8sVersionNotSupported": "Windows GPU pools need Kubernetes 1.29 or later: upgrade the cluster (az aks upgrade) or set kubernetes_version.",
+    "AgentPoolK8sVersionNotSupported": "That Kubernetes version is not offered here, or not for this os-sku: leave kubernetes_version unset (the cluster's), or pick one from `az aks get-versions --location <region>`.",
+    "NodePoolMcVersionIncompatible": "A pool runs at most the control plane's Kubernetes version and at most 3 minors behind it: leave kubernetes_version unset, or upgrade the cluster first (az aks upgrade).",
+    "SubscriptionRequestsThrottled": "Azure is throttling this subscription's requests and the SDK's retries ran out: wait a minute, then re-run this cell.",
+    "InternalServerError": "Azure failed for a moment and the SDK's retries ran out: re-run this cell in a minute.",
+    "ServiceUnavailable": "Azure failed for a moment and the SDK's retries ran out: re-run this cell in a minute.",
+    "OutboundConnFailVMExtensionError": "The nodes could not reach the internet to finish setup: check the subnet's outbound rules (https://aka.ms/aks-required-ports), then delete the Failed pool (05_cleanup) and run this lesson again.",
+    "PreconditionFailed": "The pool changed, or appeared, after it was read: re-run this cell.",
     "OperationNotAllowed": "Another operation on this pool is still running: wait for it (re-run this cell), or use another pool name.",
     "PropertyChangeNotAllowed": "Size, os-sku and GPU settings are fixed when a pool is created: delete it (05_cleanup) and create it again, or use another pool name.",
     "AuthorizationFailed": "Your identity lacks rights here: it needs Contributor (or Azure Kubernetes Service Contributor) on the resource group.",
@@ -26,8 +39,6 @@ _HINTS = {
     "AlreadyExists": "It exists already: re-running is safe, or clean up with 05_cleanup.",
     "Unauthorized": "The credentials were refused: run Lab(params) again to fetch fresh cluster credentials.",
     "AuthenticationFailed": "Sign in again: `az login` for Azure, or `labkit sim start` for the simulator.",
-    "VMSizeRetired": "Pick a current size from labkit.catalog (e.g. Standard_NC4as_T4_v3).",
-    "VMSizeNotSupported": "Pick an NVIDIA size from labkit.catalog (e.g. Standard_NC4as_T4_v3).",
     "ConnectionFailed": "The endpoint did not answer: for the simulator run `labkit sim start`; for Azure check your network or proxy.",
 }
 
@@ -42,7 +53,7 @@ def reported(operation: str) -> Iterator[None]:
     except HttpResponseError as error:
         code = getattr(error.error, "code", None) or f"HTTP {error.status_code}"
         message = getattr(error.error, "message", None) or _first_line(error.message)
-        raise OperationError(operation, code, message, _hint(code)) from None
+        raise OperationError(operation, code, message, hint(code, message)) from None
     except (ServiceRequestError, ServiceResponseError, Urllib3Error) as error:
         raise OperationError(operation, "ConnectionFailed", _first_line(str(error)), _HINTS["ConnectionFailed"]) from None
     except Exception as error:
@@ -50,11 +61,12 @@ def reported(operation: str) -> Iterator[None]:
         if not any(c.__name__ == "ApiException" and c.__module__.startswith("kubernetes.") for c in type(error).__mro__):
             raise
         reason, message = _kubernetes_status(error)
-        raise OperationError(operation, reason, message, _hint(reason)) from None
+        raise OperationError(operation, reason, message, hint(reason, message)) from None
 
 
-def _hint(code: str) -> str:
-    return _HINTS.get(code, "")
+def hint(code: str, message: str = "") -> str:
+    """What to do about a service error: by its code, else by what its message says."""
+    return _HINTS.get(code) or next((h for text, h in _MESSAGE_HINTS.items() if text in message), "")
 
 
 def _kubernetes_status(error: Exception) -> tuple[str, str]:

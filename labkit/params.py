@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
@@ -74,7 +75,8 @@ class LabParams:
     def check_pools(self, cluster_version: Optional[catalog.Version], *, today: Optional[date] = None) -> None:
         """Raise LabConfigError if a lesson pool breaks a rule (version rules need ``cluster_version``).
 
-        Does nothing when ``local_checks`` is off: then only the service judges the pool.
+        Does nothing when ``local_checks`` is off: then only the service judges the pool. labkit's
+        advice (allowed, but rarely what a learner wants) is a warning, never an error.
         """
         if not self.local_checks:
             return
@@ -83,6 +85,9 @@ class LabParams:
             names = {"name": "manual_pool_name"} if manual else {}
             spec = self.pool_spec(manual=manual)
             problems += rules.pool_problems(spec, cluster_version=cluster_version, today=today or date.today(), names=names)
+        for advice in dict.fromkeys(rules.pool_advice(self.pool_spec(), cluster_version=cluster_version,
+                                                      today=today or date.today())):
+            warnings.warn(str(advice), stacklevel=2)
         if self.pool_name == self.manual_pool_name:
             problems.append(Problem(
                 "manual_pool_name", self.manual_pool_name, "is the same as pool_name",

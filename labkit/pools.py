@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from labkit.errors import OperationError
-from labkit.failures import reported
+from labkit.failures import hint, reported
 from labkit.identity import AUTO_DRIVER_LESSON, LESSON_TAG, MANUAL_DRIVER_LESSON, pool_lab, pool_tags
 from labkit.lab import Lab
 from labkit.waiting import wait_for
@@ -112,6 +112,9 @@ def wait_for_pool(lab: Lab, name: str, *, manual: bool = False) -> Any:
             _require_ours(lab, pool, manual=manual)  # another lab may have won a race for the name
         if pool is None or _state(pool) in ("Failed", "Deleting"):
             state = _state(pool) if pool else "gone"
+            error = getattr(pool.properties.status, "provisioning_error", None) if pool else None
+            if error is not None and error.code:  # AKS says why in the pool's status
+                raise OperationError(f"provisioning pool {name}", error.code, error.message, hint(error.code, error.message))
             raise OperationError(f"provisioning pool {name}", f"Pool{state}", f"the pool is {state}",
                                  "Look at the pool's activity log in the portal, clean up with 05_cleanup, and run this lesson again.")
         return _state(pool) == "Succeeded", _state(pool)

@@ -1,5 +1,5 @@
-"""Shared fixtures: a simulator per test module, each with its own state directory, always stopped; labkit
-settings of the test session's own (never the user's ~/.config/labkit)."""
+"""Shared fixtures: a simulator per test module, each with its own state directory, always stopped; a Lab on it;
+labkit settings of the test session's own (never the user's ~/.config/labkit)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,22 @@ def _poll(condition, *, seconds: float = 10.0, what: str = "the condition"):
             return value
         time.sleep(0.01)
     pytest.fail(f"timed out after {seconds} s waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def lab(sim, monkeypatch_module):
+    """labkit's Lab of lab ``alpha`` on the module's simulator, as a lesson makes it (one-minute waits, no progress bars)."""
+    from labkit import Lab, load_params
+
+    monkeypatch_module.setenv("LABKIT_STATE_DIR", str(sim.state_dir))
+    monkeypatch_module.setenv("LABKIT_PROGRESS", "off")
+    return Lab(load_params(lab_id="alpha", timeout_minutes=1))
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 @pytest.fixture(scope="session")

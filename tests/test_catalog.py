@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from labkit import catalog
-from labkit.rules import PoolSpec, effective_driver_type, pool_problems
+from labkit.rules import RULES, PoolSpec, effective_driver_type, pool_advice, pool_problems
 
 TODAY = date(2026, 11, 26)
 REQUIRED_FAMILIES = {
@@ -56,7 +56,7 @@ def test_parse_version(text, expected):
     assert catalog.parse_version(text) == expected
 
 
-def test_each_rule_has_its_own_code():
+def test_each_rule_is_broken_on_its_own():
     found = {
         "name": codes(name="Gpu", vm_size="Standard_NC4as_T4_v3"),
         "long": codes(name="gpupool1", vm_size="Standard_NC4as_T4_v3"),
@@ -74,7 +74,29 @@ def test_each_rule_has_its_own_code():
         "count": codes(name="gpunp", vm_size="Standard_NC4as_T4_v3", count=1001),
     }
     assert all(len(c) == 1 for c in found.values()), found
-    assert len({c[0] for c in found.values()}) == len(found)
+
+
+def test_rules_aks_enforces_name_their_source():
+    service = {name: rule for name, rule in RULES.items() if rule.enforced_by_service}
+    assert {"name", "windows_name", "count", "os_sku_version"} <= set(service)
+    assert all("github.com" in r.service_source or "learn.microsoft.com" in r.service_source or "spec" in r.service_source
+               for r in service.values())
+    assert not any(r.enforced_by_service for r in RULES.values() if r.warning)
+
+
+@pytest.mark.parametrize("spec", [
+    dict(name="wnp2", vm_size="Standard_D4s_v3", os_sku="Windows2022"),  # AgentPoolsCreate_WindowsOSSKU.json
+    dict(name="gpunp", vm_size="Standard_NC4as_T4_v3", gpu_driver="None", driver_type="CUDA"),
+    dict(name="gpunp", vm_size="Standard_NC4as_T4_v3", os_sku="Windows2025"),
+])
+def test_the_service_accepts_what_only_labkit_advises_against(spec):
+    assert pool_problems(PoolSpec(**spec), cluster_version=(1, 33), today=TODAY, service_only=True) == []
+
+
+def test_windows2025_without_fips_is_advice_not_an_error():
+    spec = PoolSpec(name="gpunp", vm_size="Standard_NC4as_T4_v3", os_sku="Windows2025")
+    assert pool_problems(spec, cluster_version=(1, 33), today=TODAY) == []
+    assert [p.code for p in pool_advice(spec, cluster_version=(1, 33), today=TODAY)] == ["OSSKURequiresFIPS"]
 
 
 def test_valid_pools_from_the_doc_pass():

@@ -66,3 +66,10 @@ def test_other_errors_pass_through_unchanged():
     with pytest.raises(KeyError):
         with reported("doing the thing"):
             raise KeyError("a bug is a bug")
+
+
+def test_a_generic_code_gets_its_hint_from_the_message():
+    body = {"code": "BadRequest", "message": "The VM size of AgentPoolProfile:gpunp is not allowed in your subscription "
+                                             "in location 'eastus'."}
+    error = raised(HttpResponseError(response=_Response(400, body)))
+    assert error.code == "BadRequest" and "az vm list-skus" in error.hint

@@ -49,7 +49,6 @@ BAD = [
     ({"os_sku": "Windows2019", "kubernetes_version": "1.33"}, "os_sku", "Windows2022"),
     ({"os_sku": "Windows2022", "kubernetes_version": "1.37"}, "os_sku", "Windows2025"),
     ({"os_sku": "Windows2025", "kubernetes_version": "1.31", "enable_fips": True}, "os_sku", "Windows2022"),
-    ({"os_sku": "Windows2025"}, "os_sku", "enable_fips=True"),
     ({"os_sku": "WindowsAnnual"}, "os_sku", "Windows2022"),
     ({"kubernetes_version": "1.28"}, "kubernetes_version", "az aks upgrade"),
     ({"kubernetes_version": "1.20.7"}, "kubernetes_version", "1.29"),
@@ -165,6 +164,11 @@ def test_skipped_driver_has_no_driver_type():
 )
 def test_command_line_and_papermill_values_are_accepted(values, field, expected):
     assert getattr(load_params(today=TODAY, **values), field) == expected
+
+
+def test_windows2025_without_fips_only_warns():
+    with pytest.warns(UserWarning, match="os_sku 'Windows2025'.*enable_fips=True"):
+        assert load_params(today=TODAY, os_sku="Windows2025").os_sku == "Windows2025"
 
 
 def test_windows2022_is_allowed_on_versions_the_doc_uses():

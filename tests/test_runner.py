@@ -72,12 +72,12 @@ def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(faile
     assert result.returncode != 0
     statuses = {lesson["name"]: lesson for lesson in summary(out)["lessons"]}
     assert statuses["02_gpu_pool_auto_driver"]["status"] == "failed"
-    assert "VMSizeRetired" in statuses["02_gpu_pool_auto_driver"]["error"]
+    assert "BadRequest: The VM size of AgentPoolProfile:gpuold is not allowed" in statuses["02_gpu_pool_auto_driver"]["error"]
     assert statuses["03_gpu_pool_manual_driver"]["status"] == statuses["04_verify_gpu_capacity"]["status"] == "skipped"
     assert statuses["05_cleanup"]["status"] == "passed"
     assert summary(out)["left_after_cleanup"] == []
     assert (out / "02_gpu_pool_auto_driver.ipynb").exists()
-    assert "VMSizeRetired" in (out / "report.md").read_text()
+    assert "is not allowed in your subscription" in (out / "report.md").read_text()
 
 
 def test_bad_parameter_stops_before_any_lesson(state_dir, tmp_path):

@@ -21,7 +21,8 @@ from typing import Any, Optional
 from aiohttp import web
 
 from labkit.files import private_dir, write_private
-from labkit.sim import arm, controllers, kube
+from labkit.sim import controllers, kube
+from labkit.sim.arm import urls as arm_urls
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.service import process_start, remove_server_file
 from labkit.sim.world import SimConfig, World
@@ -48,8 +49,8 @@ def build_app(world: World) -> web.Application:
         return await handler(request)
 
     app = web.Application(middlewares=[authenticate], client_max_size=8 * 1024 * 1024)
-    arm.seed(world)
-    arm.add_routes(app, world)
+    world.seed_arm()
+    arm_urls.add_routes(app, world)
     kube.add_routes(app, world)
 
     async def tick(app: web.Application) -> None:

@@ -6,11 +6,19 @@ import json
 import secrets
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
 from labkit.files import create_private, write_private
+from labkit.sim.arm.agent_pools import AgentPools
+from labkit.sim.arm.clusters import Clusters
+from labkit.sim.arm.ids import ArmIds
+from labkit.sim.arm.operations import Operations
+from labkit.sim.arm.records import Records
+from labkit.sim.arm.compute import Compute, default_vcpu_quota
+from labkit.sim.arm.registrations import Registrations
+from labkit.sim.faults import Faults
 from labkit.sim.store import Store
 
 #: How long Azure and Kubernetes take, in the real world's seconds; the clock compresses them.
@@ -39,7 +47,8 @@ class SimConfig:
     location: str = "eastus"
     kubernetes_version: str = "1.33.2"
     gpu_resource_name: str = "microsoft.com/directx"
-    gpu_vcpu_quota: int = 128
+    #: vCPU limits by quota family (Compute usages names), "cores" for the region's total.
+    vcpu_quota: dict[str, int] = field(default_factory=default_vcpu_quota)
     time_scale: float = DEFAULT_TIME_SCALE
 
     @classmethod
@@ -50,7 +59,8 @@ class SimConfig:
         """
         path = state_dir / "config.json"
         saved = json.loads(create_private(path, _config_json(cls())))
-        config = cls(**{**saved, **{k: v for k, v in overrides.items() if v is not None}})
+        known = {f.name for f in fields(cls)}  # settings an older labkit saved and this one dropped are left out
+        config = cls(**{k: v for k, v in {**saved, **overrides}.items() if k in known and v is not None})
         write_private(path, _config_json(config))
         return config
 
@@ -78,7 +88,7 @@ class Clock:
 
 
 class World:
-    """Everything the planes and controllers share."""
+    """Everything the planes and controllers share: settings, clock, store, and the ARM plane's models."""
 
     def __init__(self, state_dir: Path, config: SimConfig):
         self.state_dir = state_dir
@@ -86,23 +96,39 @@ class World:
         self.store = Store(state_dir / "state.db")
         self.clock = Clock(config.time_scale)
         self.token = ensure_token(state_dir)
+        self.ids = ArmIds(config)
+        self.faults = Faults(state_dir)
+        records = Records(self.store)
+        self.registrations = Registrations(records, self.clock, self.ids, self.faults)
+        self.operations = Operations(records, self.clock, self.ids)
+        self.compute = Compute(config.location, lambda: {**config.vcpu_quota, **self.faults.quota_limits()},
+                               lambda: [pool.properties for pool in self.agent_pools.list()])
+        self.agent_pools = AgentPools(records, self.clock, self.ids, self.registrations, self.operations, self.compute,
+                                      self.faults)
+        self.clusters = Clusters(records, self.ids, self.agent_pools, self.faults, ca_file=state_dir / "ca.pem",
+                                 token=self.token)
+
+    def seed_arm(self) -> None:
+        """Create the subscription's starting resources, leaving any that already exist as they are."""
+        for model in (self.clusters, self.agent_pools, self.registrations):
+            model.seed()
+
+    def advance_arm(self) -> None:
+        """Finish every registration and pool operation whose simulated duration has passed."""
+        self.registrations.advance()
+        self.agent_pools.advance()
 
     @property
     def subscription_path(self) -> str:
-        return f"/subscriptions/{self.config.subscription_id}"
+        return self.ids.subscription
 
     @property
     def cluster_id(self) -> str:
-        c = self.config
-        return (
-            f"{self.subscription_path}/resourceGroups/{c.resource_group}"
-            f"/providers/Microsoft.ContainerService/managedClusters/{c.cluster_name}"
-        )
+        return self.ids.cluster_id
 
     @property
     def node_resource_group(self) -> str:
-        c = self.config
-        return f"MC_{c.resource_group}_{c.cluster_name}_{c.location}"
+        return self.clusters.node_resource_group
 
 
 def ensure_token(state_dir: Path) -> str:
