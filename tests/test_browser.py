@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -167,7 +168,7 @@ def _stop(server: subprocess.Popen, url: str, token: str) -> None:
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, 9)
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
 
@@ -186,13 +187,17 @@ def page(jupyterlab, tmp_path_factory):
             page.on("pageerror", lambda error: page.errors.append(str(error)))
             page.add_init_script(WATCH_PROGRESS)
             page.goto(f"{jupyterlab['url']}/lab?token={jupyterlab['token']}")
-            page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=SERVER_START_SECONDS * 1000)
-            page.evaluate("window.jupyterapp.started")
+            _wait_for_jupyterlab(page)
             page.screenshots = tmp_path_factory.mktemp("browser-screenshots")
             print(f"screenshots in {page.screenshots}")
             yield page
         finally:
             browser.close()
+
+
+def _wait_for_jupyterlab(page) -> None:
+    page.wait_for_function("window.jupyterapp", timeout=SERVER_START_SECONDS * 1000)
+    page.evaluate("window.jupyterapp.started")  # a promise, resolved once JupyterLab has started
 
 
 def _run_all(page, lesson: str) -> None:
@@ -255,7 +260,7 @@ def test_each_lesson_runs_in_jupyterlab_and_reopens_without_widget_errors(jupyte
     assert f"pool {FORM_POOL_NAME} in" in _text(ran["05_cleanup"])
 
     page.reload()
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=SERVER_START_SECONDS * 1000)
+    _wait_for_jupyterlab(page)
     for lesson in LESSONS:
         page.evaluate(OPEN, f"{lesson}.ipynb")
         page.locator(".jp-OutputArea-output:visible").first.wait_for()
