@@ -3,6 +3,7 @@ labkit settings of the test session's own (never the user's ~/.config/labkit).""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -71,3 +72,30 @@ def monkeypatch_module():
 def until():
     """``until(condition, seconds=10, what=...)``: poll until truthy and return that value; fail after ``seconds``."""
     return _poll
+
+
+class _Errors(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_simulator_errors():
+    """Fail any test during which a simulator in this process logged an error (a traceback, a 500).
+
+    The controllers' per-step guard and the planes' last-resort handlers log; no client input and no
+    stored object may ever reach them.
+    """
+    errors = _Errors()
+    logger = logging.getLogger("labkit.sim")
+    logger.addHandler(errors)
+    yield
+    logger.removeHandler(errors)
+    if errors.records:
+        pytest.fail("the simulator logged errors:\n" + "\n".join(
+            errors.format(r) + ("\n" + logging.Formatter().formatException(r.exc_info) if r.exc_info else "")
+            for r in errors.records))

@@ -21,12 +21,6 @@ Obj = dict[str, Any]
 JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 
-#: Added to every Pod by the DefaultTolerationSeconds admission plugin.
-DEFAULT_TOLERATIONS = [
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-]
-
 #: Kinds whose ``spec`` and ``status`` are always there (``{}`` at least), as Go's structs serialize them.
 _SPEC_KINDS = {"Namespace", "Node", "Pod", "DaemonSet", "Job", "Lease", "Service"}
 _STATUS_KINDS = {"Namespace", "Node", "Pod", "DaemonSet", "Job", "Service"}
@@ -108,7 +102,7 @@ def _pull_policy(image: str) -> str:
 
 
 def _admit_pod(pod: Obj) -> None:
-    """What admission and create add to a new Pod: service account, default tolerations, status."""
+    """What the ServiceAccount admission plugin and create add to a new Pod: service account, status."""
     spec = pod.get("spec")
     if isinstance(spec, dict):
         account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
@@ -116,10 +110,6 @@ def _admit_pod(pod: Obj) -> None:
         spec.setdefault("enableServiceLinks", True)
         spec.setdefault("priority", 0)
         spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-        tolerations = spec.setdefault("tolerations", [])
-        for toleration in DEFAULT_TOLERATIONS:
-            if not any(t.get("key") == toleration["key"] for t in tolerations if isinstance(t, dict)):
-                tolerations.append(dict(toleration))
     pod["status"] = {"phase": "Pending", "qosClass": _qos_class(spec if isinstance(spec, dict) else {})}
 
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 import yaml
 from aiohttp import web
 
-from labkit.sim import apierrors, defaults, patch, protobuf, resources, selection, tables, validation
+from labkit.sim import admission, apierrors, defaults, patch, protobuf, resources, selection, tables, validation
 from labkit.sim.apierrors import ApiError
 from labkit.sim.resources import Resource
 from labkit.sim.store import Conflict, NotFound, rfc3339
@@ -299,9 +299,7 @@ class KubePlane:
         if resource.namespaced:
             self._check_namespace_open(resource, meta["namespace"], meta.get("name", ""))
         validation.check_shape(obj)
-        obj = defaults.apply(defaults.for_create(obj))
-        validation.validate(resource, obj)
-        return obj
+        return admission.admit_create(resource, obj)
 
     def _check_namespace_open(self, resource: Resource, namespace: str, name: str) -> None:
         found = self.store.get("Namespace", "", namespace)

@@ -91,6 +91,8 @@ RESOURCES: tuple[Resource, ...] = (
                      "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
                      "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type")),
     Resource("daemonsets", "daemonset", "DaemonSet", "apps", "v1", True, ("ds",), categories=("all",)),
+    # The daemon controller's template history, which kubectl rollout history and undo read.
+    Resource("controllerrevisions", "controllerrevision", "ControllerRevision", "apps", "v1", True, subresources=()),
     Resource("jobs", "job", "Job", "batch", "v1", True, categories=("all",), fields=("status.successful",)),
     # kubectl describe node shows the node's lease from kube-node-lease.
     Resource("leases", "lease", "Lease", "coordination.k8s.io", "v1", True, subresources=()),

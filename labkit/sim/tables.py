@@ -374,6 +374,16 @@ def _lease_cells(lease: Obj, now: float) -> Row:
             age(_meta(lease).get("creationTimestamp"), now)]
 
 
+_REVISION_COLUMNS = [("Name", 0, "string", "name"), ("Controller",), ("Revision", 0, "integer"), ("Age",)]
+
+
+def _revision_cells(revision: Obj, now: float) -> Row:
+    owner = next((r for r in _meta(revision).get("ownerReferences") or [] if r.get("controller")), None)
+    controller = f"{owner['kind'].lower()}.{owner['apiVersion'].split('/')[0]}/{owner['name']}" if owner else _NONE
+    return [_meta(revision)["name"], controller, revision.get("revision", 0),
+            age(_meta(revision).get("creationTimestamp"), now)]
+
+
 PRINTERS: dict[str, tuple[list, Callable[[Obj, float], Row]]] = {
     "Node": (_NODE_COLUMNS, _node_cells),
     "Pod": (_POD_COLUMNS, _pod_cells),
@@ -383,4 +393,5 @@ PRINTERS: dict[str, tuple[list, Callable[[Obj, float], Row]]] = {
     "Event": (_EVENT_COLUMNS, _event_cells),
     "Lease": (_LEASE_COLUMNS, _lease_cells),
     "Service": (_SERVICE_COLUMNS, _service_cells),
+    "ControllerRevision": (_REVISION_COLUMNS, _revision_cells),
 }

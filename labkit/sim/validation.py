@@ -52,6 +52,17 @@ def validate(resource: Resource, obj: Obj) -> None:
         raise invalid(resource, (obj.get("metadata") or {}).get("name", ""), causes)
 
 
+def check_metadata(resource: Resource, obj: Obj) -> None:
+    """Raise 422 Invalid when the object's name or labels are wrong, before anything uses them.
+
+    Raises:
+        ApiError: 422 Invalid with one cause per problem.
+    """
+    causes = _metadata(resource, obj.get("metadata") or {})
+    if causes:
+        raise invalid(resource, (obj.get("metadata") or {}).get("name", ""), causes)
+
+
 def validate_update(resource: Resource, new: Obj, old: Obj) -> None:
     """Raise 422 Invalid when an update changes what the apiserver keeps immutable, then validate ``new``.
 

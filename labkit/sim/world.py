@@ -31,6 +31,9 @@ DURATIONS = {
     "container_start": 30.0,
     "job_run": 30.0,
     "namespace_delete": 10.0,
+    # The kubelet drops a device plugin's resource this long after the plugin went (endpointStopGracePeriod,
+    # kubernetes pkg/kubelet/cm/devicemanager/endpoint.go).
+    "device_plugin_stop_grace": 300.0,
 }
 
 #: The real seconds one Azure second takes by default: ten Azure minutes pass in one second.

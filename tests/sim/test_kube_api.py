@@ -266,16 +266,17 @@ def test_errors_are_status_objects_with_reasons(api, core, lab_namespace):
 
 def test_node_status_strategic_merge_patch(core, gpu_node):
     name = gpu_node.metadata.name
+    # example.com/dongle: a resource no simulated device plugin manages (the kubelet rewrites the GPU's)
     core.patch_node_status(name, {"status": {
-        "capacity": {"microsoft.com/directx": "2"},
+        "capacity": {"example.com/dongle": "2"},
         "conditions": [{"type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "PLEG"}]}})
     node = core.read_node(name)
-    assert node.status.capacity["microsoft.com/directx"] == "2" and node.status.capacity["cpu"] == "4"
+    assert node.status.capacity["example.com/dongle"] == "2" and node.status.capacity["cpu"] == "4"
     conditions = {c.type: (c.status, c.reason) for c in node.status.conditions}
     assert conditions == {"Ready": ("False", "KubeletNotReady"), "MemoryPressure": ("False", "KubeletHasSufficientMemory")}
-    core.patch_node_status(name, {"status": {"capacity": {"microsoft.com/directx": "1"},
+    core.patch_node_status(name, {"status": {"capacity": {"example.com/dongle": "1"},
                                              "conditions": [{"type": "Ready", "status": "True"}]}})
-    assert core.read_node(name).status.capacity["microsoft.com/directx"] == "1"
+    assert core.read_node(name).status.capacity["example.com/dongle"] == "1"
 
 
 def test_main_endpoint_keeps_status_and_status_endpoint_keeps_spec(core, lab_namespace):

@@ -148,10 +148,13 @@ def test_cluster_info_names_the_control_plane(kubectl, sim):
 
 
 def test_describe_node_shows_the_gpu_as_capacity_and_allocatable(kubectl, gpu_node):
+    status = json.loads(kubectl("get", "node", gpu_node, "-o", "json"))["status"]  # a plugin may have come and gone
     described = kubectl("describe", "node", gpu_node)
     capacity = described.split("Capacity:")[1].split("Allocatable:")[0]
     allocatable = described.split("Allocatable:")[1].split("System Info:")[0]
-    assert f"{GPU}:  1" in capacity and f"{GPU}:  1" in allocatable
+    assert f"{GPU}:  {status['capacity'][GPU]}" in capacity and f"{GPU}:  {status['allocatable'][GPU]}" in allocatable
+    if kubectl.binary != str(KUBECTL_1_20):  # 1.20 asks only for the kubelet's events (uid = node name)
+        assert f"Registered Node {gpu_node} in Controller" in described.split("Events:")[1]
     assert "Roles:              agent" in described
 
 
@@ -170,6 +173,8 @@ def test_apply_twice_then_delete_the_device_plugin(kubectl, gpu_node):
     pods = kubectl("get", "pods", "-A").splitlines()
     assert pods[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
 
+    history = kubectl("rollout", "history", "daemonset/nvidia-device-plugin-daemonset", "-n", "gpu-resources")
+    assert history.split()[-2:] == ["1", "<none>"] and "REVISION" in history  # from its ControllerRevision
     deleted = kubectl("delete", "-f", PLUGIN_FILE).strip()
     assert deleted == 'daemonset.apps "nvidia-device-plugin-daemonset" deleted'
     assert "nvidia-device-plugin-daemonset" not in kubectl("get", "ds", "-n", "gpu-resources", "-o", "name")

@@ -1,70 +1,236 @@
-"""The DaemonSet controller: one pod per eligible node, replaced when the template changes; status counts."""
+"""The DaemonSet controller, as kubernetes' daemon controller does it (pkg/controller/daemon).
+
+For every node it decides whether the daemon should run there and whether a pod already there may stay
+(``NodeShouldRunDaemonPod``: node selector and required node affinity, taints against the template's
+tolerations plus the daemon tolerations), creates the missing pods, removes those that may not stay, and
+replaces pods of an old template within ``maxUnavailable`` (RollingUpdate) or leaves them (OnDelete).
+Each pod gets, as ``daemonset_util.go`` gives it: the daemon tolerations without a time limit, node
+affinity on ``metadata.name`` (``matchFields``) in place of the template's required terms, and the labels
+``controller-revision-hash`` and ``pod-template-generation``; the default scheduler binds it. Every
+template has a ControllerRevision ``<name>-<hash>``, which ``kubectl rollout history`` reads.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
+import math
+from typing import Any, Callable, Optional
+
+from labkit.sim.controllers import affinity
 from labkit.sim.controllers.events import Events
-from labkit.sim.controllers.pods import delete_quietly, owned_pods, pod_from_template, pod_ready
+from labkit.sim.controllers.pods import delete_quietly, owned, owned_pods, pod_from_template, pod_ready
 from labkit.sim.controllers.taints import untolerated_taint
 from labkit.sim.store import Obj, Store
 
-_POD_TOLERATED = {
-    "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable", "node.kubernetes.io/unschedulable",
-    "node.kubernetes.io/memory-pressure", "node.kubernetes.io/disk-pressure", "node.kubernetes.io/pid-pressure",
-}
+Admit = Callable[[Obj], Obj]
+
+#: AddOrUpdateDaemonPodTolerations (pkg/controller/daemon/util/daemonset_util.go): daemons survive node
+#: problems and cordons; with hostNetwork they also run where the network is not ready yet.
+DAEMON_TOLERATIONS = [
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
+    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"},
+    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
+]
+HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"}
+
+#: rand.SafeEncodeString's alphabet (k8s.io/apimachinery/pkg/util/rand), which hashes in names and labels use.
+_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def template_hash(template: Obj, collision_count: int = 0) -> str:
+    """The ``controller-revision-hash`` of a template: FNV-32a, encoded as controller.ComputeHash does."""
+    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode() + str(collision_count or "").encode()
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in str(value))
+
+
+def daemon_pod_spec(template_spec: Obj, node: Optional[str] = None) -> Obj:
+    """The template's pod spec with the daemon tolerations, and (for one node) node affinity on its name."""
+    spec = copy.deepcopy(template_spec)
+    tolerations = list(spec.get("tolerations") or [])
+    wanted = DAEMON_TOLERATIONS + ([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])
+    for toleration in wanted:
+        tolerations = [t for t in tolerations if not _same_toleration(t, toleration)] + [dict(toleration)]
+    spec["tolerations"] = tolerations
+    if node is not None:
+        on_node = {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}
+        node_affinity = spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
+        node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = on_node
+    return spec
+
+
+def node_should_run(template_spec: Obj, node: Obj) -> tuple[bool, bool]:
+    """(should a daemon pod be created there, may an existing one stay), as NodeShouldRunDaemonPod says."""
+    if template_spec.get("nodeName") and template_spec["nodeName"] != node["metadata"]["name"]:
+        return False, False
+    if not affinity.allows(template_spec, node):
+        return False, False
+    spec = daemon_pod_spec(template_spec)
+    taints = (node.get("spec") or {}).get("taints") or []
+    if untolerated_taint(spec["tolerations"], taints) is None:
+        return True, True
+    no_execute = [t for t in taints if t.get("effect") == "NoExecute"]
+    return False, untolerated_taint(spec["tolerations"], no_execute) is None
+
+
+def target_node(pod: Obj) -> str:
+    """The node a daemon pod is for: where it is bound, else its ``matchFields`` affinity."""
+    if pod["spec"].get("nodeName"):
+        return pod["spec"]["nodeName"]
+    terms = (((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {})
+             .get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or []
+    for term in terms:
+        for requirement in term.get("matchFields") or []:
+            if requirement.get("key") == "metadata.name" and requirement.get("values"):
+                return requirement["values"][0]
+    return ""
 
 
 class DaemonSetController:
-    def __init__(self, store: Store, events: Events):
+    def __init__(self, store: Store, events: Events, admit: Admit):
         self.store = store
         self.events = events
+        self.admit = admit
 
     def reconcile(self) -> None:
         nodes = list(self.store.iter("Node"))
         for ds in list(self.store.iter("DaemonSet")):
-            template = ds["spec"]["template"]
-            generation = str(ds["metadata"].get("generation", 1))
-            eligible = {n["metadata"]["name"] for n in nodes if _daemon_fits(template["spec"], n)}
-            placed: set[str] = set()
-            for pod in owned_pods(self.store, ds):
-                node = pod["spec"].get("nodeName")
-                stale = pod["metadata"].get("labels", {}).get("pod-template-generation") != generation
-                if node not in eligible or node in placed or stale:
-                    delete_quietly(self.store, "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
-                else:
-                    placed.add(node)
-            for node in sorted(eligible - placed):
-                pod = pod_from_template(ds, "DaemonSet", "apps/v1", {"pod-template-generation": generation})
-                pod["spec"]["nodeName"] = node
-                created = self.store.create(pod)
-                self.events.record(ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component="daemonset-controller")
-                self.events.record(created, "Scheduled", f"Successfully assigned {created['metadata']['namespace']}/{created['metadata']['name']} to {node}", component="default-scheduler")
+            current = template_hash(ds["spec"]["template"])
+            self._keep_revision(ds, current)
+            self._sync(ds, nodes, current)
+
+    def _sync(self, ds: Obj, nodes: list[Obj], current: str) -> None:
+        template_spec = ds["spec"]["template"]["spec"]
+        by_node: dict[str, list[Obj]] = {}
+        for pod in owned_pods(self.store, ds):
+            by_node.setdefault(target_node(pod), []).append(pod)
+        names = {n["metadata"]["name"] for n in nodes}
+        for node_name in set(by_node) - names:
+            self._delete(ds, by_node.pop(node_name))
+        unavailable, old = 0, []
+        for node in nodes:
+            name = node["metadata"]["name"]
+            run, stay = node_should_run(template_spec, node)
+            pods = sorted(by_node.get(name, []), key=lambda p: p["metadata"]["creationTimestamp"])
+            failed = [p for p in pods if (p.get("status") or {}).get("phase") == "Failed"]
+            keep = [p for p in pods if p not in failed][:1] if stay else []
+            self._delete(ds, [p for p in pods if p not in keep])
+            if run and not keep:
+                self._create(ds, name, current)
+            if run and not (keep and pod_ready(keep[0])):
+                unavailable += 1
+            old += [p for p in keep if _pod_hash(p) != current]
+        if _strategy(ds) == "RollingUpdate":
+            self._roll(ds, old, unavailable)
+
+    def _roll(self, ds: Obj, old: list[Obj], unavailable: int) -> None:
+        """Replace old pods: the unready ones at once, the ready ones while fewer than maxUnavailable are down."""
+        budget = _max_unavailable(ds) - unavailable
+        for pod in sorted(old, key=pod_ready):
+            if not pod_ready(pod):
+                self._delete(ds, [pod])
+            elif budget > 0:
+                self._delete(ds, [pod])
+                budget -= 1
+
+    def _create(self, ds: Obj, node: str, current: str) -> None:
+        labels = {"controller-revision-hash": current, "pod-template-generation": str(ds["metadata"].get("generation", 1))}
+        pod = pod_from_template(ds, "DaemonSet", "apps/v1", labels)
+        pod["spec"] = daemon_pod_spec(pod["spec"], node)
+        created = self.store.create(self.admit(pod))
+        self.events.record(ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component="daemonset-controller")
+
+    def _delete(self, ds: Obj, pods: list[Obj]) -> None:
+        for pod in pods:
+            delete_quietly(self.store, "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
+            self.events.record(ds, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", component="daemonset-controller")
+
+    def _keep_revision(self, ds: Obj, current: str) -> None:
+        """The ControllerRevision of the current template is the newest; old ones beyond the history limit go."""
+        revisions = owned(self.store, "ControllerRevision", ds)
+        newest = max((r.get("revision", 0) for r in revisions), default=0)
+        mine = next((r for r in revisions if (r["metadata"].get("labels") or {}).get("controller-revision-hash") == current), None)
+        if mine is None:
+            self.store.create(_revision(ds, current, newest + 1))
+        elif mine.get("revision", 0) != newest:
+            mine["revision"] = newest + 1
+            self.store.update(mine)
+        limit = ds["spec"].get("revisionHistoryLimit", 10)
+        in_use = {_pod_hash(p) for p in owned_pods(self.store, ds)} | {current}
+        stale = sorted((r for r in revisions if (r["metadata"].get("labels") or {}).get("controller-revision-hash") not in in_use),
+                       key=lambda r: r.get("revision", 0))
+        for revision in stale[:max(0, len(stale) - limit)]:
+            delete_quietly(self.store, "ControllerRevision", revision["metadata"]["namespace"], revision["metadata"]["name"])
 
     def report(self) -> None:
         nodes = list(self.store.iter("Node"))
         for stored in list(self.store.iter("DaemonSet")):
             ds = self.store.get("DaemonSet", stored["metadata"]["namespace"], stored["metadata"]["name"])
-            eligible = {n["metadata"]["name"] for n in nodes if _daemon_fits(ds["spec"]["template"]["spec"], n)}
-            pods = [p for p in owned_pods(self.store, ds) if p["spec"].get("nodeName") in eligible]
-            ready = sum(1 for p in pods if pod_ready(p))
-            status = {
-                "currentNumberScheduled": len(pods),
-                "desiredNumberScheduled": len(eligible),
-                "numberMisscheduled": 0,
-                "numberReady": ready,
-                "numberAvailable": ready,
-                "updatedNumberScheduled": len(pods),
-                "observedGeneration": ds["metadata"].get("generation", 1),
-            }
-            if len(eligible) > ready:
-                status["numberUnavailable"] = len(eligible) - ready
+            status = _status(ds, nodes, owned_pods(self.store, ds))
             if ds.get("status") != status:
                 ds["status"] = status
                 self.store.update(ds)
 
 
-def _daemon_fits(pod_spec: Obj, node: Obj) -> bool:
-    labels = node["metadata"].get("labels", {})
-    if any(labels.get(k) != v for k, v in (pod_spec.get("nodeSelector") or {}).items()):
-        return False
-    tolerations = (pod_spec.get("tolerations") or []) + [{"key": k, "operator": "Exists"} for k in _POD_TOLERATED]
-    return untolerated_taint(tolerations, node["spec"].get("taints") or []) is None
+def _status(ds: Obj, nodes: list[Obj], pods: list[Obj]) -> Obj:
+    current = template_hash(ds["spec"]["template"])
+    spec = ds["spec"]["template"]["spec"]
+    should_run = {n["metadata"]["name"] for n in nodes if node_should_run(spec, n)[0]}
+    scheduled = {target_node(p): p for p in pods if p["spec"].get("nodeName")}
+    on_desired = [p for node, p in scheduled.items() if node in should_run]
+    ready = sum(1 for p in on_desired if pod_ready(p))
+    status: dict[str, Any] = {
+        "currentNumberScheduled": len(on_desired),
+        "desiredNumberScheduled": len(should_run),
+        "numberMisscheduled": len(set(scheduled) - should_run),
+        "numberReady": ready,
+        "numberAvailable": ready,
+        "updatedNumberScheduled": sum(1 for p in on_desired if _pod_hash(p) == current),
+        "observedGeneration": ds["metadata"].get("generation", 1),
+    }
+    if len(should_run) > ready:
+        status["numberUnavailable"] = len(should_run) - ready
+    return status
+
+
+def _revision(ds: Obj, current: str, number: int) -> Obj:
+    template = ds["spec"]["template"]
+    return {
+        "apiVersion": "apps/v1", "kind": "ControllerRevision",
+        "metadata": {
+            "name": f"{ds['metadata']['name']}-{current}", "namespace": ds["metadata"]["namespace"],
+            "labels": {**(template.get("metadata") or {}).get("labels", {}), "controller-revision-hash": current},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": ds["metadata"]["name"],
+                                 "uid": ds["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}],
+        },
+        "data": {"spec": {"template": {**copy.deepcopy(template), "$patch": "replace"}}},
+        "revision": number,
+    }
+
+
+def _same_toleration(a: Obj, b: Obj) -> bool:
+    """Toleration.MatchToleration: same key, operator, value and effect."""
+    return all(a.get(k, "") == b.get(k, "") for k in ("key", "operator", "value", "effect"))
+
+
+def _pod_hash(pod: Obj) -> str:
+    return (pod["metadata"].get("labels") or {}).get("controller-revision-hash", "")
+
+
+def _strategy(ds: Obj) -> str:
+    return (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate")
+
+
+def _max_unavailable(ds: Obj) -> int:
+    """``maxUnavailable`` as a number of pods (a percentage of the desired ones, rounded up); at least 1."""
+    value = ((ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}).get("maxUnavailable", 1)
+    desired = (ds.get("status") or {}).get("desiredNumberScheduled", 0)
+    if isinstance(value, str) and value.endswith("%"):
+        value = math.ceil(desired * int(value[:-1]) / 100) if value[:-1].isdigit() else 1
+    return max(1, value if isinstance(value, int) else 1)

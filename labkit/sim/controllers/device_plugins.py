@@ -1,57 +1,115 @@
-"""Device plugins as the kubelet's device manager sees them: which nodes advertise the DirectX GPU, and how many.
+"""Each kubelet's device manager: which device plugins registered the GPU resource, and what the node advertises.
 
-With the driver installed (``gpuProfile.driver=Install``) a GPU node advertises the resource once its
-pool has provisioned; with the driver skipped, only while a DirectX device plugin pod runs on it, and
-``0`` after that plugin goes (the kubelet keeps a resource whose plugin left, at zero).
+A DirectX device plugin pod registers the resource when it starts; it finds the node's GPU adapters
+(:func:`adapters`). What the kubelet does with registrations (kubernetes pkg/kubelet/cm/devicemanager,
+``manager.go`` ``PluginConnected``/``PluginDisconnected``/``GetCapacity``, ``plugin/v1beta1/handler.go``):
+
+- the newest registration of a resource name replaces the endpoint; the kubelet keeps one per name;
+- when any plugin of that name disconnects (its pod stops), the resource's devices turn unhealthy:
+  allocatable 0, capacity unchanged, even if another plugin of the same name still runs, until a plugin
+  registers again (starts or restarts);
+- after the endpoint's stop grace period (5 minutes) the capacity drops to 0 too; the kubelet keeps the
+  resource in the node status at 0 rather than removing it.
+
+So a second plugin on a node that already has AKS's adds nothing (the same adapters), and removing it
+leaves the node with 0 allocatable GPUs until AKS's plugin pod restarts.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Optional
 
 from labkit import catalog
-from labkit.sim.store import Obj
-from labkit.sim.world import World
+from labkit.sim.controllers.timers import Timers
+from labkit.sim.store import Obj, Store
 
-#: Image names that mark a container as a DirectX device plugin.
-_DEVICE_PLUGIN_IMAGES = ("windows-gpu-device-plugin", "directx-device-plugin")
+#: Image names that mark a container as a DirectX device plugin (AKS's and the doc's manual one).
+DEVICE_PLUGIN_IMAGES = ("windows-gpu-device-plugin", "directx-device-plugin")
 
 
-class DevicePlugins:
-    """What each node's device manager advertises."""
+@dataclass
+class _Resource:
+    """One node's registration of the GPU resource."""
 
-    def __init__(self, world: World):
-        self.world = world
-        self.store = world.store
+    devices: int
+    connected: set[str] = field(default_factory=set)  # uids of the plugin pods whose registration the kubelet took
+    healthy: bool = True
 
-    def nodes_running_plugin(self) -> set[str]:
-        return {
-            pod["spec"].get("nodeName")
-            for pod in self.store.iter("Pod")
-            if pod.get("status", {}).get("phase") == "Running" and is_device_plugin(pod)
-        }
 
-    def advertise_gpu(self, node: Obj, pool: Obj, existing: Optional[Obj], plugin_nodes: set[str]) -> None:
-        """Set the DirectX resource on a GPU node, the way the driver install or the plugin makes it appear."""
-        size = catalog.gpu_size(node["metadata"]["labels"]["node.kubernetes.io/instance-type"])
-        if size is None or size.family.vendor != "NVIDIA" or node["status"]["nodeInfo"]["operatingSystem"] != "windows":
-            return
-        resource = self.world.config.gpu_resource_name
+class DeviceManager:
+    """The device managers of every node's kubelet, for the configured GPU resource name."""
+
+    def __init__(self, store: Store, timers: Timers, resource: str):
+        self.store = store
+        self.timers = timers
+        self.resource = resource
+        self._nodes: dict[str, _Resource] = {}
+
+    def reconcile(self) -> None:
+        running = self._running_plugins()
+        for node in list(self.store.iter("Node")):
+            name = node["metadata"]["name"]
+            registration = self._follow_plugins(name, running.get(name, []))
+            self._advertise(node, registration)
+
+    def _running_plugins(self) -> dict[str, list[Obj]]:
+        found: dict[str, list[Obj]] = {}
+        for pod in self.store.iter("Pod"):
+            if (pod.get("status") or {}).get("phase") == "Running" and is_device_plugin(pod):
+                found.setdefault(pod["spec"].get("nodeName") or "", []).append(pod)
+        return found
+
+    def _follow_plugins(self, node_name: str, plugins: list[Obj]) -> Optional[_Resource]:
+        registration = self._nodes.get(node_name)
+        alive = {p["metadata"]["uid"] for p in plugins}
+        if registration is not None and registration.connected - alive:
+            registration.connected &= alive
+            registration.healthy = False  # PluginDisconnected marks the resource unhealthy, whoever left
+            self.timers.reset(node_name, "plugin_stopped")
+        node = self.store.get("Node", "", node_name)
+        for pod in sorted(plugins, key=lambda p: (p["status"].get("startTime", ""), p["metadata"]["name"])):
+            uid = pod["metadata"]["uid"]
+            if registration is None or uid not in registration.connected:
+                devices = adapters(node)
+                if devices:
+                    registration = self._nodes[node_name] = _Resource(devices, (registration.connected if registration else set()) | {uid})
+        return registration
+
+    def _advertise(self, node: Obj, registration: Optional[_Resource]) -> None:
         name = node["metadata"]["name"]
-        driver = (pool["properties"].get("gpuProfile") or {}).get("driver", "Install")
-        provisioned = pool["properties"].get("provisioningState") in ("Succeeded", "Updating")
-        had_gpu = existing is not None and resource in existing["status"].get("capacity", {})
-        if driver == "Install" and provisioned:
-            count = str(size.directx_devices)
-        elif driver == "None" and name in plugin_nodes:
-            count = str(size.directx_devices)
-        elif driver == "None" and had_gpu:
-            count = "0"
-        else:
+        if registration is None:  # no plugin has registered since this kubelet started: the status stays
             return
-        node["status"]["capacity"][resource] = count
-        node["status"]["allocatable"][resource] = count
+        if registration.healthy:
+            self._set(name, str(registration.devices), str(registration.devices))
+        elif not self.timers.elapsed(name, "plugin_stopped"):
+            self._set(name, str(registration.devices), "0")
+        else:
+            self._set(name, "0", "0")
+
+    def _set(self, node_name: str, capacity: str, allocatable: str) -> None:
+        node = self.store.get("Node", "", node_name)
+        status = node.setdefault("status", {})
+        if (status.get("capacity") or {}).get(self.resource) == capacity and (status.get("allocatable") or {}).get(self.resource) == allocatable:
+            return
+        status.setdefault("capacity", {})[self.resource] = capacity
+        status.setdefault("allocatable", {})[self.resource] = allocatable
+        self.store.update(node)
+
+    def forget_gone(self) -> None:
+        nodes = {n["metadata"]["name"] for n in self.store.iter("Node")}
+        for name in [n for n in self._nodes if n not in nodes]:
+            del self._nodes[name]
+
+
+def adapters(node: Optional[Obj]) -> int:
+    """The DirectX GPU adapters a plugin finds on ``node``: those of its NVIDIA size on Windows, else none."""
+    if node is None or (node.get("status") or {}).get("nodeInfo", {}).get("operatingSystem") != "windows":
+        return 0
+    size = catalog.gpu_size((node["metadata"].get("labels") or {}).get("node.kubernetes.io/instance-type", ""))
+    return size.directx_devices if size is not None and size.family.vendor == "NVIDIA" else 0
 
 
 def is_device_plugin(pod: Obj) -> bool:
-    return any(marker in c.get("image", "") for c in pod["spec"].get("containers", []) for marker in _DEVICE_PLUGIN_IMAGES)
+    return any(marker in str(c.get("image", "")) for c in (pod.get("spec") or {}).get("containers") or []
+               for marker in DEVICE_PLUGIN_IMAGES)

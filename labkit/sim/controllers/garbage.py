@@ -1,12 +1,17 @@
-"""The garbage collector: pods whose controlling owner is gone, or whose node is gone, are deleted."""
+"""Garbage collection: objects whose controlling owner is gone, and pods whose node is gone, are deleted.
+
+The first is the garbage collector's background deletion through owner references
+(pkg/controller/garbagecollector), the second the pod GC's orphaned pods (pkg/controller/podgc).
+"""
 
 from __future__ import annotations
 
 from labkit.sim.controllers.pods import delete_quietly
 from labkit.sim.store import Store
 
-#: The kinds that own pods.
+#: The kinds that own objects here, and the kinds they own.
 _OWNER_KINDS = ("DaemonSet", "Job")
+_OWNED_KINDS = ("Pod", "ControllerRevision")
 
 
 class GarbageCollector:
@@ -16,9 +21,10 @@ class GarbageCollector:
     def reconcile(self) -> None:
         owners = {o["metadata"]["uid"] for kind in _OWNER_KINDS for o in self.store.iter(kind)}
         nodes = {n["metadata"]["name"] for n in self.store.iter("Node")}
-        for pod in list(self.store.iter("Pod")):
-            refs = pod["metadata"].get("ownerReferences") or []
-            orphan = any(r.get("controller") and r["uid"] not in owners for r in refs)
-            node_gone = pod["spec"].get("nodeName") and pod["spec"]["nodeName"] not in nodes
-            if orphan or node_gone:
-                delete_quietly(self.store, "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        for kind in _OWNED_KINDS:
+            for obj in list(self.store.iter(kind)):
+                refs = obj["metadata"].get("ownerReferences") or []
+                orphan = any(r.get("controller") and r.get("uid") not in owners for r in refs)
+                node = (obj.get("spec") or {}).get("nodeName") if kind == "Pod" else None
+                if orphan or (node and node not in nodes):
+                    delete_quietly(self.store, kind, obj["metadata"]["namespace"], obj["metadata"]["name"])

@@ -1,54 +1,53 @@
 """The node controller: each agent pool's VMs as Kubernetes nodes, from registration to Ready to gone.
 
-Nodes are named and labelled like AKS's (``aks<pool>000000`` for Windows, ``aks-<pool>-<hash>-vmss000000``
-for Linux); they appear NotReady and turn Ready as the pool provisions (the pool model says when), each
-with its heartbeat lease; a deleted pool's nodes and leases go.
+A VM's kubelet registers its node NotReady, with AKS's labels, annotations, node info and reservations
+(:mod:`labkit.sim.aks_node`) and the next free address of the node subnet; the node turns Ready when
+the pool model says its nodes are ready, and is cordoned while its pool is deleted. Each node has its
+heartbeat lease. A deleted pool's nodes and leases go.
 """
 
 from __future__ import annotations
 
-import zlib
-from typing import Any, Optional
+from typing import Any, Callable
 
-from labkit import catalog
-from labkit.sim.controllers.device_plugins import DevicePlugins
-from labkit.sim.controllers.events import Events
+from labkit.sim import aks_node
+from labkit.sim.arm.agent_pools import AgentPool
+from labkit.sim.controllers.events import Events, kubelet_node_reference
 from labkit.sim.controllers.pods import delete_quietly, node_ready
 from labkit.sim.controllers.taints import parse_taint
 from labkit.sim.store import Obj, rfc3339
 from labkit.sim.world import World
 
-_WINDOWS_IMAGE = {
-    "Windows2019": ("Windows Server 2019 Datacenter", "10.0.17763.6414", "containerd://1.6.35+azure"),
-    "Windows2022": ("Windows Server 2022 Datacenter", "10.0.20348.2849", "containerd://1.7.20+azure"),
-    "Windows2025": ("Windows Server 2025 Datacenter", "10.0.26100.2314", "containerd://2.0.4+azure"),
-}
-_LINUX_IMAGE = ("Ubuntu 22.04.5 LTS", "5.15.0-1074-azure", "containerd://1.7.23-1")
-#: vCPUs and GiB of a node whose size the catalog does not know (the region's SKUs do not offer one).
-_UNKNOWN_SIZE = (4, 16)
+#: The conditions a kubelet reports while all is well: (type, reason, message), besides Ready.
+_HEALTHY_CONDITIONS = (
+    ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+)
 
 
 class NodeController:
     """Keeps one Node (and its lease) per VM of every agent pool."""
 
-    def __init__(self, world: World, events: Events, device_plugins: DevicePlugins):
+    def __init__(self, world: World, events: Events, admit: Callable[[Obj], Obj]):
         self.world = world
         self.store = world.store
         self.events = events
-        self.device_plugins = device_plugins
+        self.admit = admit
 
     def reconcile(self) -> None:
-        wanted: dict[str, tuple[Obj, Obj]] = {}  # node name: (the node as its pool makes it, the pool)
+        cluster = self.cluster()
+        wanted: dict[str, tuple[AgentPool, int]] = {}
         for pool in self.world.agent_pools.list():
             for index in range(pool.node_count()):
-                node = self._node_for(pool.resource, index, ready=pool.nodes_ready())
-                wanted[node["metadata"]["name"]] = node, pool.resource
-        plugin_nodes = self.device_plugins.nodes_running_plugin()
-        for name, (node, pool) in wanted.items():
+                wanted[aks_node.node_name(pool.name, pool.properties, index, cluster)] = pool, index
+        for name, (pool, index) in wanted.items():
             existing = self.store.get("Node", "", name)
-            self.device_plugins.advertise_gpu(node, pool, existing, plugin_nodes)
-            self._apply_node(node, existing)
-            self._renew_lease(node)
+            if existing is None:
+                self._register(name, pool, index, cluster)
+            else:
+                self._follow_pool(existing, pool, cluster)
+            self._renew_lease(name)
         for node in list(self.store.iter("Node")):
             name = node["metadata"]["name"]
             managed = "kubernetes.azure.com/agentpool" in node["metadata"].get("labels", {})
@@ -56,9 +55,75 @@ class NodeController:
                 self.store.delete("Node", "", name)
                 delete_quietly(self.store, "Lease", "kube-node-lease", name)
 
-    def _renew_lease(self, node: Obj) -> None:
-        """The kubelet's heartbeat lease, which ``kubectl describe node`` shows; renewed when readiness changes."""
+    def cluster(self) -> aks_node.Cluster:
+        config = self.world.config
+        return aks_node.Cluster(self.world.subscription_path, self.world.node_resource_group, config.location,
+                                config.kubernetes_version, self.world.cluster_id)
+
+    def _register(self, name: str, pool: AgentPool, index: int, cluster: aks_node.Cluster) -> None:
+        """What the VM's kubelet does when it joins: create its Node, then say how it is."""
+        props = pool.properties
+        capacity, allocatable = aks_node.capacity_and_allocatable(props, cluster)
+        address = aks_node.subnet_address(aks_node.first_free_address_block(self._address_blocks(), int(capacity["pods"]) + 1))
+        node = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": name, "labels": aks_node.labels(pool.name, props, name, cluster),
+                         "annotations": aks_node.annotations(name)},
+            "spec": {
+                "providerID": aks_node.provider_id(pool.name, index, cluster),
+                "taints": [parse_taint(t) for t in props.get("nodeTaints") or []],
+            },
+            "status": {
+                "capacity": capacity,
+                "allocatable": allocatable,
+                "conditions": _conditions(ready=False),
+                "addresses": [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": name}],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+                "nodeInfo": aks_node.node_info(name, props, cluster),
+            },
+        }
+        self.store.create(self.admit(node))
+        self._kubelet_event(name, "Starting", "Starting kubelet.")
+        for _, reason, _ in _HEALTHY_CONDITIONS:
+            status = reason.removeprefix("Kubelet")
+            self._kubelet_event(name, f"Node{status}", f"Node {name} status is now: Node{status}")
+        if not aks_node.windows(props):  # cgroups enforce allocatable on Linux only
+            self._kubelet_event(name, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
+
+    def _follow_pool(self, node: Obj, pool: AgentPool, cluster: aks_node.Cluster) -> None:
+        """Labels the pool adds, readiness as provisioning goes, a cordon while the pool is deleted."""
         name = node["metadata"]["name"]
+        node["metadata"]["labels"] = {**node["metadata"].get("labels", {}),
+                                      **aks_node.labels(pool.name, pool.properties, name, cluster)}
+        node["status"]["nodeInfo"] = {**node["status"].get("nodeInfo", {}),
+                                      "kubeletVersion": aks_node.node_info(name, pool.properties, cluster)["kubeletVersion"]}
+        cordoned = pool.provisioning_state == "Deleting"
+        if cordoned and not node["spec"].get("unschedulable"):
+            self._kubelet_event(name, "NodeNotSchedulable", f"Node {name} status is now: NodeNotSchedulable")
+        node["spec"]["unschedulable"] = cordoned
+        ready = pool.nodes_ready()
+        if ready != node_ready(node):
+            node["status"]["conditions"] = _conditions(ready=ready)
+            if ready:
+                self._kubelet_event(name, "NodeReady", f"Node {name} status is now: NodeReady")
+        self.store.update(node)
+
+    def _address_blocks(self) -> list[tuple[int, int]]:
+        blocks = []
+        for node in self.store.iter("Node"):
+            status = node.get("status") or {}
+            for address in status.get("addresses") or []:
+                offset = aks_node.address_offset(str(address.get("address", ""))) if address.get("type") == "InternalIP" else None
+                if offset is not None:
+                    blocks.append((offset, _pods(status) + 1))
+        return blocks
+
+    def _kubelet_event(self, node: str, reason: str, message: str) -> None:
+        self.events.record(kubelet_node_reference(node), reason, message, component="kubelet", host=node)
+
+    def _renew_lease(self, name: str) -> None:
+        """The kubelet's heartbeat lease, which ``kubectl describe node`` shows."""
         if self.store.get("Lease", "kube-node-lease", name) is None and self.store.get("Namespace", "", "kube-node-lease"):
             self.store.create({
                 "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
@@ -66,124 +131,21 @@ class NodeController:
                 "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": rfc3339().replace("Z", ".000000Z")},
             })
 
-    def _node_for(self, pool: Obj, index: int, *, ready: bool) -> Obj:
-        props, pool_name = pool["properties"], pool["name"]
-        windows = props.get("osType", "Linux") == "Windows"
-        name = f"aks{pool_name}{index:06d}" if windows else f"aks-{pool_name}-{self._vmss_hash()}-vmss{index:06d}"
-        size = catalog.gpu_size(props.get("vmSize", ""))
-        known = catalog.vm_size(props.get("vmSize", ""))
-        vcpus, memory_gib = (known.vcpus, known.memory_gib) if known else _UNKNOWN_SIZE
-        os_sku = props.get("osSKU") or ("Windows2022" if windows else "Ubuntu")
-        os_image, kernel, runtime = _WINDOWS_IMAGE.get(os_sku, _WINDOWS_IMAGE["Windows2022"]) if windows else _LINUX_IMAGE
-        version = "v" + (props.get("currentOrchestratorVersion") or props.get("orchestratorVersion") or self.world.config.kubernetes_version)
-        labels = self._node_labels(pool, name, os_sku, windows, size)
-        capacity = {"cpu": str(vcpus), "memory": f"{memory_gib * 1024 * 1024}Ki", "pods": "30", "ephemeral-storage": "133156860Ki"}
-        allocatable = {
-            "cpu": f"{vcpus * 1000 - 140}m", "memory": f"{int(memory_gib * 1024 * 1024 * 0.8)}Ki", "pods": "30",
-            "ephemeral-storage": "122713473101",
-        }
-        return {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {"name": name, "labels": labels, "annotations": {"node.alpha.kubernetes.io/ttl": "0"}},
-            "spec": {
-                "providerID": (
-                    f"azure://{self.world.subscription_path}/resourceGroups/{self.world.node_resource_group.lower()}"
-                    f"/providers/Microsoft.Compute/virtualMachineScaleSets/aks{pool_name}/virtualMachines/{index}"
-                ),
-                "taints": [parse_taint(t) for t in props.get("nodeTaints") or []],
-                "unschedulable": props.get("provisioningState") == "Deleting",
-            },
-            "status": {
-                "capacity": capacity,
-                "allocatable": allocatable,
-                "conditions": _node_conditions(ready),
-                "addresses": [{"type": "InternalIP", "address": node_ip(name)}, {"type": "Hostname", "address": name}],
-                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-                "nodeInfo": {
-                    "machineID": name, "systemUUID": _stable_uuid(name), "bootID": _stable_uuid(name + "boot"),
-                    "kernelVersion": kernel, "osImage": os_image, "containerRuntimeVersion": runtime,
-                    "kubeletVersion": version, "kubeProxyVersion": version,
-                    "operatingSystem": "windows" if windows else "linux", "architecture": "amd64",
-                },
-            },
-        }
 
-    def _node_labels(self, pool: Obj, name: str, os_sku: str, windows: bool, size: Optional[catalog.GpuSize]) -> dict[str, str]:
-        props, pool_name = pool["properties"], pool["name"]
-        os_name = "windows" if windows else "linux"
-        labels = {
-            "agentpool": pool_name,
-            "beta.kubernetes.io/arch": "amd64",
-            "beta.kubernetes.io/instance-type": props.get("vmSize", ""),
-            "beta.kubernetes.io/os": os_name,
-            "kubernetes.azure.com/agentpool": pool_name,
-            "kubernetes.azure.com/cluster": self.world.node_resource_group,
-            "kubernetes.azure.com/mode": str(props.get("mode", "User")).lower(),
-            "kubernetes.azure.com/node-image-version": props.get("nodeImageVersion", ""),
-            "kubernetes.azure.com/os-sku": os_sku,
-            "kubernetes.azure.com/role": "agent",
-            "kubernetes.io/arch": "amd64",
-            "kubernetes.io/hostname": name,
-            "kubernetes.io/os": os_name,
-            "kubernetes.io/role": "agent",
-            "node-role.kubernetes.io/agent": "",
-            "node.kubernetes.io/instance-type": props.get("vmSize", ""),
-            "topology.kubernetes.io/region": self.world.config.location,
-            "topology.kubernetes.io/zone": "0",
-        }
-        if windows:
-            labels["node.kubernetes.io/windows-build"] = catalog.WINDOWS_OS_SKUS.get(os_sku, catalog.WINDOWS_OS_SKUS["Windows2022"]).build
-        if size is not None and size.family.vendor == "NVIDIA":
-            labels["accelerator"] = labels["kubernetes.azure.com/accelerator"] = "nvidia"
-        labels.update(props.get("nodeLabels") or {})
-        return labels
-
-    def _apply_node(self, wanted: Obj, existing: Optional[Obj]) -> None:
-        name = wanted["metadata"]["name"]
-        if existing is None:
-            self.store.create(wanted)
-            return
-        existing["metadata"]["labels"] = {**existing["metadata"].get("labels", {}), **wanted["metadata"]["labels"]}
-        existing["spec"]["unschedulable"] = wanted["spec"]["unschedulable"]
-        status = existing["status"]
-        was_ready = node_ready(existing)
-        status["capacity"], status["allocatable"] = wanted["status"]["capacity"], wanted["status"]["allocatable"]
-        status["nodeInfo"] = wanted["status"]["nodeInfo"]
-        if was_ready != node_ready(wanted):
-            status["conditions"] = wanted["status"]["conditions"]
-            if node_ready(wanted):
-                self.events.record(existing, "NodeReady", f"Node {name} status is now: NodeReady", component="kubelet")
-        self.store.update(existing)
-
-    def _vmss_hash(self) -> str:
-        return f"{zlib.crc32(self.world.cluster_id.lower().encode()) % 100_000_000:08d}"
+def _pods(status: Obj) -> int:
+    try:
+        return int((status.get("capacity") or {}).get("pods", aks_node.DEFAULT_MAX_PODS))
+    except (TypeError, ValueError):
+        return aks_node.DEFAULT_MAX_PODS
 
 
-def node_ip(name: str) -> str:
-    return f"10.224.0.{4 + zlib.crc32(name.encode()) % 250}"
-
-
-def _stable_uuid(seed: str) -> str:
-    digits = f"{zlib.crc32(seed.encode()):08x}{zlib.crc32(seed[::-1].encode()):08x}" * 2
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:32]}"
-
-
-def _node_conditions(ready: bool) -> list[dict[str, Any]]:
+def _conditions(*, ready: bool) -> list[dict[str, Any]]:
     now = rfc3339()
-    pressure = [
-        {"type": kind, "status": "False", "reason": f"KubeletHas{reason}", "message": f"kubelet has {text}",
-         "lastHeartbeatTime": now, "lastTransitionTime": now}
-        for kind, reason, text in (
-            ("MemoryPressure", "SufficientMemory", "sufficient memory available"),
-            ("DiskPressure", "NoDiskPressure", "no disk pressure"),
-            ("PIDPressure", "SufficientPID", "sufficient PID available"),
-        )
-    ]
-    ready_condition = {
+    healthy = [{"type": kind, "status": "False", "reason": reason, "message": message,
+                "lastHeartbeatTime": now, "lastTransitionTime": now} for kind, reason, message in _HEALTHY_CONDITIONS]
+    return healthy + [{
         "type": "Ready", "status": "True" if ready else "False",
         "reason": "KubeletReady" if ready else "KubeletNotReady",
-        "message": "kubelet is posting ready status" if ready else "container runtime is starting",
+        "message": "kubelet is posting ready status" if ready else "container runtime network not ready: NetworkReady=false",
         "lastHeartbeatTime": now, "lastTransitionTime": now,
-    }
-    return pressure + [ready_condition]
+    }]

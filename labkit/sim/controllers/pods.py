@@ -7,22 +7,26 @@ import secrets
 import zlib
 from typing import Any, Optional
 
-from labkit.sim import defaults
 from labkit.sim.store import NotFound, Obj, Store
 
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def owned_pods(store: Store, owner: Obj) -> list[Obj]:
+def owned(store: Store, kind: str, owner: Obj) -> list[Obj]:
+    """The objects of ``kind`` in the owner's namespace that name it as an owner."""
     uid, namespace = owner["metadata"]["uid"], owner["metadata"]["namespace"]
     return [
-        p for p in store.list("Pod", namespace)
-        if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])
+        o for o in store.list(kind, namespace)
+        if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])
     ]
 
 
+def owned_pods(store: Store, owner: Obj) -> list[Obj]:
+    return owned(store, "Pod", owner)
+
+
 def pod_from_template(owner: Obj, kind: str, api_version: str, extra_labels: dict[str, str]) -> Obj:
-    """A new pod of ``owner``'s template, owned by it, as the apiserver would store it."""
+    """A new pod of ``owner``'s template, owned by it, as its controller sends it to the apiserver."""
     template = owner["spec"]["template"]
     name = owner["metadata"]["name"]
     pod = {
@@ -38,7 +42,7 @@ def pod_from_template(owner: Obj, kind: str, api_version: str, extra_labels: dic
         },
         "spec": copy.deepcopy(template["spec"]),
     }
-    return defaults.apply(defaults.for_create(pod))  # what the apiserver's admission would add
+    return pod
 
 
 def delete_quietly(store: Store, kind: str, namespace: str, name: str) -> None:

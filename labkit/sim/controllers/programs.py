@@ -12,15 +12,25 @@ from labkit.sim.store import Obj
 _DRIVER_VERSION = {"CUDA": "32.0.15.6094", "GRID": "31.0.15.5222"}
 
 
-def plugin_log(node: Obj, resource: str) -> str:
-    """A DirectX device plugin's log on ``node`` after it registered ``resource`` with the kubelet."""
-    size = catalog.gpu_size(node["metadata"]["labels"].get("node.kubernetes.io/instance-type", ""))
-    if size is None:
-        return "DirectX device plugin 0.0.17 starting\nfound 0 DirectX GPU adapter(s); nothing to register\n"
+def plugin_log(node: Obj, resource: str, image: str, adapters: int) -> str:
+    """A DirectX device plugin's log on ``node``: what it found, and whether it registered ``resource``.
+
+    Example:
+        >>> node = {"metadata": {"labels": {"node.kubernetes.io/instance-type": "Standard_NC4as_T4_v3"}}}
+        >>> print(plugin_log(node, "microsoft.com/directx", "mcr.microsoft.com/aks/aks-windows-gpu-device-plugin:0.0.19", 1), end="")
+        DirectX device plugin 0.0.19 starting
+        found 1 DirectX GPU adapter(s): NVIDIA Tesla T4
+        registered resource microsoft.com/directx with the kubelet (1 device(s))
+    """
+    version = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else "latest"
+    started = f"DirectX device plugin {version} starting\n"
+    size = catalog.gpu_size((node["metadata"].get("labels") or {}).get("node.kubernetes.io/instance-type", ""))
+    if size is None or not adapters:
+        return started + "found 0 DirectX GPU adapter(s); nothing to register\n"
     return (
-        "DirectX device plugin 0.0.17 starting\n"
-        f"found {size.directx_devices} DirectX GPU adapter(s): NVIDIA {size.family.gpu_model}\n"
-        f"registered resource {resource} with the kubelet ({size.directx_devices} device(s))\n"
+        started
+        + f"found {adapters} DirectX GPU adapter(s): NVIDIA {size.family.gpu_model}\n"
+        + f"registered resource {resource} with the kubelet ({adapters} device(s))\n"
     )
 
 

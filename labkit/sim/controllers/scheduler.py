@@ -1,15 +1,21 @@
 """The scheduler: pending pods go to the least busy node that fits, or get ``FailedScheduling`` saying why not.
 
-A node fits when it is Ready and schedulable, matches the pod's node selector, has no taint the pod
-does not tolerate, and has the extended resources (the GPU) the pod asks for free.
+A node fits when it passes kube-scheduler's filters in their order, the first failing one giving the
+node's reason (pkg/scheduler/framework/plugins): NodeUnschedulable, TaintToleration (a NotReady node
+carries the not-ready taint), NodeAffinity (node selector and required node affinity), NodeResourcesFit
+for the extended resources (the GPU) the pod asks for.
 """
 
 from __future__ import annotations
 
 from labkit.sim.controllers.events import Events
-from labkit.sim.controllers.pods import condition, extended_requests, node_ready, quantity, set_condition
-from labkit.sim.controllers.taints import untolerated_taint
+from labkit.sim.controllers import affinity
+from labkit.sim.controllers.pods import condition, extended_requests, quantity, set_condition
+from labkit.sim.controllers.taints import tolerates, untolerated_taint
 from labkit.sim.store import Obj, Store, rfc3339
+
+
+_UNSCHEDULABLE = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
 
 
 class Scheduler:
@@ -44,17 +50,14 @@ class Scheduler:
             reasons[reason] = reasons.get(reason, 0) + 1
             return False
 
-        labels = node["metadata"].get("labels", {})
-        if not node_ready(node):
-            return no("node(s) had untolerated taint {node.kubernetes.io/not-ready: }")
-        if node["spec"].get("unschedulable"):
+        tolerations = pod["spec"].get("tolerations") or []
+        if node["spec"].get("unschedulable") and not any(tolerates(t, _UNSCHEDULABLE) for t in tolerations):
             return no("node(s) were unschedulable")
-        selector = pod["spec"].get("nodeSelector") or {}
-        if any(labels.get(k) != v for k, v in selector.items()):
-            return no("node(s) didn't match Pod's node affinity/selector")
-        taint = untolerated_taint(pod["spec"].get("tolerations") or [], node["spec"].get("taints") or [])
+        taint = untolerated_taint(tolerations, node["spec"].get("taints") or [])
         if taint:
             return no(f"node(s) had untolerated taint {{{taint['key']}: {taint.get('value', '')}}}")
+        if not affinity.allows(pod["spec"], node):
+            return no("node(s) didn't match Pod's node affinity/selector")
         for resource, amount in extended_requests(pod).items():
             free = quantity(node["status"].get("allocatable", {}).get(resource, "0")) - self._used(node["metadata"]["name"], resource)
             if free < amount:

@@ -38,3 +38,20 @@ def test_the_gpu_jobs_pod_succeeded_and_logged_the_gpu(kube):
     assert pod.status.phase == "Succeeded" and pod.spec.node_name == "aksgpust000000"
     log = kube.core.read_namespaced_pod_log(pod.metadata.name, "status-check")
     assert "NVIDIA Tesla T4" in log and "CUDA" in log
+
+
+def test_a_finished_job_with_a_ttl_is_deleted_with_its_pods(kube, until):
+    job = manifests.load(manifests.GPU_WORKLOAD, namespace="status-check")[0]
+    job["metadata"]["name"] = "short-lived"
+    job["spec"]["ttlSecondsAfterFinished"] = 60
+    job["spec"]["template"]["spec"]["nodeSelector"]["agentpool"] = "gpust"
+    kube.batch.create_namespaced_job("status-check", job)
+    until(lambda: not kube.batch.list_namespaced_job("status-check", field_selector="metadata.name=short-lived").items,
+          what="the TTL-after-finished controller to delete the Job")
+    assert not kube.core.list_namespaced_pod("status-check", label_selector="job-name=short-lived").items
+
+
+def test_a_gpu_pod_tolerates_a_taint_named_after_the_gpu(kube):
+    (pod,) = kube.core.list_namespaced_pod("status-check", label_selector="job-name=windows-gpu-workload").items
+    tolerations = {(t.key, t.operator, t.effect) for t in pod.spec.tolerations}
+    assert ("microsoft.com/directx", "Exists", "NoSchedule") in tolerations  # ExtendedResourceToleration
