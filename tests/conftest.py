@@ -74,28 +74,33 @@ def until():
     return _poll
 
 
-class _Errors(logging.Handler):
+class _Complaints(logging.Handler):
     def __init__(self):
-        super().__init__(logging.ERROR)
+        super().__init__(logging.WARNING)
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
 
 
-@pytest.fixture(autouse=True)
-def no_simulator_errors():
-    """Fail any test during which a simulator in this process logged an error (a traceback, a 500).
+#: Where a simulator in this process complains: its own loggers, and the server stack under it.
+_SIMULATOR_LOGGERS = ("labkit.sim", "aiohttp", "asyncio")
 
-    The controllers' per-step guard and the planes' last-resort handlers log; no client input and no
-    stored object may ever reach them.
+
+@pytest.fixture(autouse=True)
+def no_simulator_complaints():
+    """Fail any test during which a simulator in this process logged a warning or an error: a traceback or a
+    500 (the controllers' per-step guard and the planes' last-resort handlers), or asyncio's warning about
+    writes to a connection the client closed. No client input and no stored object may ever cause one.
     """
-    errors = _Errors()
-    logger = logging.getLogger("labkit.sim")
-    logger.addHandler(errors)
+    complaints = _Complaints()
+    loggers = [logging.getLogger(name) for name in _SIMULATOR_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(complaints)
     yield
-    logger.removeHandler(errors)
-    if errors.records:
-        pytest.fail("the simulator logged errors:\n" + "\n".join(
-            errors.format(r) + ("\n" + logging.Formatter().formatException(r.exc_info) if r.exc_info else "")
-            for r in errors.records))
+    for logger in loggers:
+        logger.removeHandler(complaints)
+    if complaints.records:
+        pytest.fail("the simulator complained:\n" + "\n".join(
+            complaints.format(r) + ("\n" + logging.Formatter().formatException(r.exc_info) if r.exc_info else "")
+            for r in complaints.records))

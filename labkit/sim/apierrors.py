@@ -87,5 +87,10 @@ def unsupported_media_type(content_type: str) -> ApiError:
                     f"include: {accepted}", {})
 
 
+def request_entity_too_large(why: str) -> ApiError:
+    """413 as kube-apiserver words it (apimachinery errors.NewRequestEntityTooLargeError)."""
+    return ApiError(413, "RequestEntityTooLarge", f"Request entity too large: {why}")
+
+
 def expired(requested: str, oldest: str) -> ApiError:
     return ApiError(410, "Expired", f"too old resource version: {requested} ({oldest})")

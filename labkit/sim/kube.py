@@ -15,10 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-import yaml
 from aiohttp import web
 
-from labkit.sim import admission, apierrors, defaults, patch, protobuf, resources, selection, tables, validation
+from labkit.sim import admission, apierrors, bodies, defaults, patch, protobuf, resources, schema, selection, tables, validation
 from labkit.sim.apierrors import ApiError
 from labkit.sim.resources import Resource
 from labkit.sim.store import Conflict, NotFound, rfc3339
@@ -206,11 +205,13 @@ class KubePlane:
             await response.prepare(request)
             render = self._watch_renderer(request, target.resource)
             for event in first:
-                await response.write(render(event))
+                if _gone(request):
+                    return response
+                await _send(response, render(event))
             if not any(kind == "ERROR" for kind, _ in first):
                 await self._relay(request, stream, response, render, int(timeout or DEFAULT_WATCH_TIMEOUT))
-        except ConnectionResetError:
-            pass  # the client went away
+        except ConnectionError:
+            pass  # the client went away: a closed watch is no error
         finally:
             self.watches.close(stream)
         return response
@@ -227,9 +228,9 @@ class KubePlane:
                 if _gone(request):
                     return
                 continue
-            if event is None:
+            if event is None or _gone(request):
                 return
-            await response.write(render(event))
+            await _send(response, render(event))
 
     def _watch_renderer(self, request: web.Request, resource: Resource) -> Callable[[Any], bytes]:
         as_table = _wants_table(request)
@@ -255,8 +256,8 @@ class KubePlane:
             await response.prepare(request)
             await response.write(text.encode())
             await self._follow(request, target, response, len(self.store.log(target.namespace, target.name)))
-        except ConnectionResetError:
-            pass
+        except ConnectionError:
+            pass  # the client stopped following
         return response
 
     async def _follow(self, request: web.Request, target: Target, response: web.StreamResponse, sent: int) -> None:
@@ -284,6 +285,7 @@ class KubePlane:
 
     def _store_new(self, resource: Resource, obj: Obj) -> Obj:
         obj = self._admit_new(resource, obj)
+        _check_stored_size(obj)
         try:
             return self.store.create(obj)
         except Conflict:
@@ -298,7 +300,6 @@ class KubePlane:
             meta["name"] = meta["generateName"] + "".join(random.choices(_NAME_SUFFIX_CHARS, k=5))
         if resource.namespaced:
             self._check_namespace_open(resource, meta["namespace"], meta.get("name", ""))
-        validation.check_shape(obj)
         return admission.admit_create(resource, obj)
 
     def _check_namespace_open(self, resource: Resource, namespace: str, name: str) -> None:
@@ -330,7 +331,6 @@ class KubePlane:
     def _store_update(self, request: web.Request, target: Target, body: Obj, old: Obj) -> web.Response:
         resource = target.resource
         new = _as_update(target, body, old)
-        validation.check_shape(new)
         defaults.apply(new)
         if target.subresource == "status":
             validation.validate(resource, new)
@@ -338,6 +338,7 @@ class KubePlane:
             validation.validate_update(resource, new, old)
         if _dry_run(request, {}):
             return web.json_response(new)
+        _check_stored_size(new)
         try:
             return web.json_response(self.store.update(new))
         except NotFound:
@@ -422,11 +423,9 @@ async def _body(request: web.Request) -> Any:
     if request.content_type == "application/vnd.kubernetes.protobuf":
         return protobuf.decode(raw)
     try:
-        if "yaml" in request.content_type:
-            return yaml.safe_load(raw)
-        return json.loads(raw)
-    except (ValueError, yaml.YAMLError) as error:
-        raise apierrors.bad_request(f"the body of the request could not be decoded: {error}") from None
+        return bodies.decode_yaml(raw) if "yaml" in request.content_type else bodies.decode_json(raw)
+    except bodies.Undecodable as error:
+        raise apierrors.bad_request(f"couldn't get version/kind; json parse error: {error}") from None
 
 
 async def _delete_options(request: web.Request) -> Obj:
@@ -435,8 +434,8 @@ async def _delete_options(request: web.Request) -> Obj:
         raw = await request.read()
         if raw:
             try:
-                options = json.loads(raw)
-            except ValueError as error:
+                options = bodies.decode_json(raw)
+            except bodies.Undecodable as error:
                 raise apierrors.bad_request(f"invalid DeleteOptions: {error}") from None
     return options if isinstance(options, dict) else {}
 
@@ -457,6 +456,13 @@ def _selector(request: web.Request, resource: Resource) -> selection.Predicate:
     by_label = selection.label_selector(request.query.get("labelSelector", ""))
     by_field = selection.field_selector(request.query.get("fieldSelector", ""), resource.fields)
     return lambda obj: by_label(obj) and by_field(obj)
+
+
+async def _send(response: web.StreamResponse, data: bytes) -> None:
+    """Write, then let the loop run once: a connection the client dropped is seen before the next write
+    (over TLS the write itself does not notice, and asyncio would warn of every write after)."""
+    await response.write(data)
+    await asyncio.sleep(0)
 
 
 def _gone(request: web.Request) -> bool:
@@ -490,8 +496,6 @@ _SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "deletionTime
 
 def _as_new_object(target: Target, body: Any) -> Obj:
     """The body of a create, checked against the URL, with server-owned metadata removed."""
-    if not isinstance(body, dict):
-        raise apierrors.bad_request("the body of a create must be a JSON object")
     obj = _typed(target.resource, body)
     meta = obj["metadata"] = obj.get("metadata") or {}
     for field in _SERVER_METADATA:
@@ -528,20 +532,39 @@ def _as_update(target: Target, body: Obj, old: Obj) -> Obj:
     return new
 
 
-def _typed(resource: Resource, body: Obj) -> Obj:
-    """The body with the resource's apiVersion and kind, which must match when given, and sane metadata."""
+def _typed(resource: Resource, body: Any) -> Obj:
+    """The body decoded as the resource's type (400 as kube-apiserver words it), with its apiVersion and kind."""
+    if not isinstance(body, dict):
+        raise apierrors.bad_request(f"couldn't get version/kind; json parse error: {_TYPE_META_ERROR % _json_type(body)}")
     for field, expected in (("apiVersion", resource.api_version), ("kind", resource.kind)):
         given = body.get(field)
         if given and given != expected:
             raise apierrors.bad_request(
                 f"the {field} in the data ({given}) does not match the expected {field} ({expected})")
-    meta = body.get("metadata") or {}
-    maps = [meta] + [meta.get(field) or {} for field in ("labels", "annotations")] if isinstance(meta, dict) else [meta]
-    if not all(isinstance(m, dict) for m in maps) or not all(isinstance(v, str) for m in maps[1:] for v in m.values()):
-        raise apierrors.bad_request("metadata, metadata.labels and metadata.annotations must be objects "
-                                    "(labels and annotations of strings)")
+    try:
+        typed = schema.decode(resource.kind, resource.version, body)
+    except schema.TypeMismatch as error:
+        raise apierrors.bad_request(str(error)) from None
     return {"apiVersion": resource.api_version, "kind": resource.kind,
-            **{k: v for k, v in body.items() if k not in ("apiVersion", "kind")}}
+            **{k: v for k, v in typed.items() if k not in ("apiVersion", "kind")}}
+
+
+#: What Go says when a body is not an object, from the apiserver's first decode into TypeMeta.
+_TYPE_META_ERROR = ('json: cannot unmarshal %s into Go value of type struct { APIVersion string '
+                    '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array"}.get(type(value), "value")
+
+
+def _check_stored_size(obj: Obj) -> None:
+    if len(json.dumps(obj)) > bodies.MAX_STORED_OBJECT_BYTES:
+        raise apierrors.request_entity_too_large("etcdserver: request is too large")
 
 
 def _place(meta: Obj, namespace: str) -> None:

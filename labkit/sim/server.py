@@ -21,7 +21,7 @@ from typing import Any, Optional
 from aiohttp import web
 
 from labkit.files import private_dir, write_private
-from labkit.sim import controllers, kube
+from labkit.sim import apierrors, bodies, controllers, kube
 from labkit.sim.arm import urls as arm_urls
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.service import process_start, remove_server_file
@@ -48,7 +48,8 @@ def build_app(world: World) -> web.Application:
         reconciler.reconcile()
         return await handler(request)
 
-    app = web.Application(middlewares=[authenticate], client_max_size=8 * 1024 * 1024)
+    app = web.Application(middlewares=[authenticate, limit_bodies],
+                          client_max_size=max(bodies.ARM_MAX_BODY_BYTES, bodies.KUBE_MAX_BODY_BYTES))
     world.seed_arm()
     arm_urls.add_routes(app, world)
     kube.add_routes(app, world)
@@ -77,8 +78,46 @@ def _bearer_matches(authorization: str, token: str) -> bool:
     return hmac.compare_digest(sent, f"Bearer {token}".encode())
 
 
+@web.middleware
+async def limit_bodies(request: web.Request, handler):
+    """Refuse a body over its plane's limit (413), and an ARM body that is not JSON (400), in the plane's words.
+
+    The body read here is the one the handlers read again (aiohttp keeps it).
+    """
+    arm = _is_arm(request.path)
+    limit = bodies.ARM_MAX_BODY_BYTES if arm else bodies.KUBE_MAX_BODY_BYTES
+    if (request.content_length or 0) > limit:
+        return _too_large(arm, limit)
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _too_large(arm, limit)
+    if len(raw) > limit:
+        return _too_large(arm, limit)
+    if arm and raw:
+        try:
+            bodies.decode_json(raw)
+        except bodies.Undecodable as error:
+            body = {"error": {"code": "InvalidRequestContent", "message": f"The request content was not valid JSON: {error}."}}
+            return web.json_response(body, status=400)
+    return await handler(request)
+
+
+def _too_large(arm: bool, limit: int) -> web.Response:
+    if arm:
+        body: dict[str, Any] = {"error": {"code": "RequestContentTooLarge",
+                                          "message": f"The request content size exceeds the maximum size of {limit // 2 ** 20} MB."}}
+    else:
+        body = apierrors.request_entity_too_large(f"limit is {limit}").status
+    return web.json_response(body, status=413)
+
+
+def _is_arm(path: str) -> bool:
+    return path.lower().startswith(("/subscriptions", "/providers"))
+
+
 def _unauthorized(path: str) -> web.Response:
-    if path.startswith("/subscriptions") or path.startswith("/providers"):
+    if _is_arm(path):
         body: dict[str, Any] = {"error": {"code": "AuthenticationFailed", "message": "Authentication failed: a valid bearer token is required."}}
     else:
         body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",

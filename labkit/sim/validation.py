@@ -19,7 +19,7 @@ import copy
 import re
 from typing import Any
 
-from labkit.sim.apierrors import bad_request, invalid
+from labkit.sim.apierrors import invalid
 from labkit.sim.resources import Resource
 
 Obj = dict[str, Any]
@@ -36,6 +36,10 @@ _SUBDOMAIN_RULE = ("a lowercase RFC 1123 subdomain must consist of lower case al
 _LABEL_RULE = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
                "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
                "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+NODE_SELECTOR_OPERATORS = ("DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn")
+#: ValidateAnnotationsSize (apimachinery/pkg/api/validation/objectmeta.go): 256 KiB of keys and values.
+MAX_ANNOTATIONS_BYTES = 256 * 1024
 _LABEL_VALUE_RULE = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
                      "and must start and end with an alphanumeric character")
 
@@ -75,60 +79,6 @@ def validate_update(resource: Resource, new: Obj, old: Obj) -> None:
     validate(resource, new)
 
 
-def check_shape(obj: Obj) -> None:
-    """Refuse, as a decode error, bodies whose fields have the wrong JSON type where the server looks inside.
-
-    Raises:
-        ApiError: 400 BadRequest naming the first misshapen field.
-    """
-    problem = _shape_problem(obj.get("spec"))
-    if problem:
-        raise bad_request(f"the body of the request could not be decoded: {problem}")
-
-
-def _shape_problem(spec: Any) -> str:
-    if spec is None:
-        return ""
-    if not isinstance(spec, dict):
-        return "spec must be a JSON object"
-    for field in ("template", "selector"):
-        problem = _not_object(f"spec.{field}", spec.get(field))
-        if problem:
-            return problem
-    template = spec.get("template")
-    if template is None:
-        return _pod_spec_shape(spec, "spec")
-    pod_spec = template.get("spec")
-    return _not_object("spec.template.spec", pod_spec) or _pod_spec_shape(pod_spec or {}, "spec.template.spec")
-
-
-def _pod_spec_shape(spec: Obj, where: str) -> str:
-    for field in ("containers", "initContainers", "tolerations", "volumes"):
-        problem = _not_list_of_objects(f"{where}.{field}", spec.get(field))
-        if problem:
-            return problem
-    for group in ("containers", "initContainers"):
-        for index, container in enumerate(spec.get(group) or []):
-            at = f"{where}.{group}[{index}]"
-            problems = [_not_object(f"{at}.resources", container.get("resources"))]
-            problems += [_not_list_of_objects(f"{at}.{field}", container.get(field)) for field in ("ports", "env")]
-            if any(problems):
-                return next(p for p in problems if p)
-    return ""
-
-
-def _not_object(field: str, value: Any) -> str:
-    return "" if value is None or isinstance(value, dict) else f"{field} must be a JSON object"
-
-
-def _not_list_of_objects(field: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        return f"{field} must be a JSON array of objects"
-    return ""
-
-
 def is_dns_label(name: str) -> bool:
     return len(name) <= 63 and bool(_DNS_LABEL.match(name))
 
@@ -147,6 +97,10 @@ def _required(field: str) -> Cause:
 
 def _invalid_value(field: str, value: Any, why: str) -> Cause:
     return _cause(field, "FieldValueInvalid", f'Invalid value: "{value}": {why}')
+
+
+def _invalid_number(field: str, value: Any, why: str) -> Cause:
+    return _cause(field, "FieldValueInvalid", f"Invalid value: {value}: {why}")
 
 
 def _unsupported(field: str, value: Any, supported: tuple[str, ...]) -> Cause:
@@ -169,6 +123,10 @@ def _metadata(resource: Resource, meta: Obj) -> list[Cause]:
         causes.append(_invalid_value("metadata.name", name, _SUBDOMAIN_RULE))
     for key, value in (meta.get("labels") or {}).items():
         causes += _label(key, value)
+    size = sum(len(k) + len(v) for k, v in (meta.get("annotations") or {}).items())
+    if size > MAX_ANNOTATIONS_BYTES:
+        causes.append(_cause("metadata.annotations", "FieldValueTooLong",
+                             f"Too long: may not be more than {MAX_ANNOTATIONS_BYTES} bytes"))
     return causes
 
 
@@ -196,11 +154,62 @@ def _pod_spec(spec: Any, field: str, restart_policies: tuple[str, ...]) -> list[
     policy = spec.get("restartPolicy")
     if policy not in restart_policies:
         causes.append(_unsupported(f"{field}.restartPolicy", policy, restart_policies))
-    for index, toleration in enumerate(spec.get("tolerations") or []):
-        if toleration.get("operator") == "Exists" and toleration.get("value"):
-            causes.append(_invalid_value(f"{field}.tolerations[{index}].operator", toleration.get("value"),
-                                         "value must be empty when `operator` is 'Exists'"))
+    causes += _tolerations(spec.get("tolerations") or [], f"{field}.tolerations")
+    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {})
+                .get("requiredDuringSchedulingIgnoredDuringExecution"))
+    if required is not None:
+        causes += _node_selector(required, f"{field}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution")
     return causes
+
+
+def _tolerations(tolerations: list, field: str) -> list[Cause]:
+    """ValidateTolerations (pkg/apis/core/validation): operator, effect, and what each operator allows."""
+    causes = []
+    for index, toleration in enumerate(tolerations):
+        where = f"{field}[{index}]"
+        operator, effect = toleration.get("operator") or "Equal", toleration.get("effect") or ""
+        if operator not in ("Equal", "Exists"):
+            causes.append(_unsupported(f"{where}.operator", operator, ("Equal", "Exists")))
+        elif operator == "Exists" and toleration.get("value"):
+            causes.append(_invalid_value(f"{where}.operator", toleration.get("value"),
+                                         "value must be empty when `operator` is 'Exists'"))
+        elif operator == "Equal" and not toleration.get("key"):
+            causes.append(_invalid_value(f"{where}.operator", operator, "operator must be Exists when `key` is empty, "
+                                         "which means \"match all values and all keys\""))
+        if effect and effect not in TAINT_EFFECTS:
+            causes.append(_unsupported(f"{where}.effect", effect, TAINT_EFFECTS))
+        seconds = toleration.get("tolerationSeconds")
+        if seconds is not None and effect != "NoExecute":
+            causes.append(_invalid_value(f"{where}.effect", effect,
+                                         "effect must be 'NoExecute' when `tolerationSeconds` is set"))
+    return causes
+
+
+def _node_selector(selector: Obj, field: str) -> list[Cause]:
+    terms = selector.get("nodeSelectorTerms") or []
+    if not terms:
+        return [_required(f"{field}.nodeSelectorTerms")]
+    causes = []
+    for index, term in enumerate(terms):
+        for group in ("matchExpressions", "matchFields"):
+            for number, requirement in enumerate(term.get(group) or []):
+                where = f"{field}.nodeSelectorTerms[{index}].{group}[{number}]"
+                causes += _selector_requirement(requirement, where, fields=group == "matchFields")
+    return causes
+
+
+def _selector_requirement(requirement: Obj, where: str, *, fields: bool) -> list[Cause]:
+    operator, values = requirement.get("operator"), requirement.get("values") or []
+    if fields and requirement.get("key") != "metadata.name":
+        return [_invalid_value(f"{where}.key", requirement.get("key"), "not a valid field selector key")]
+    if operator not in NODE_SELECTOR_OPERATORS:
+        return [_unsupported(f"{where}.operator", operator, NODE_SELECTOR_OPERATORS)]
+    if operator in ("In", "NotIn") and not values:
+        return [_required(f"{where}.values") | {"message": "Required value: must be specified when `operator` is 'In' or 'NotIn'"}]
+    if operator in ("Exists", "DoesNotExist") and values:
+        return [_cause(f"{where}.values", "FieldValueForbidden",
+                       "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'")]
+    return []
 
 
 def _containers(containers: list, field: str) -> list[Cause]:
@@ -220,7 +229,36 @@ def _containers(containers: list, field: str) -> list[Cause]:
         seen.add(name)
         if not container.get("image"):
             causes.append(_required(f"{where}.image"))
+        causes += _resources(container.get("resources") or {}, f"{where}.resources")
+        for number, port in enumerate(container.get("ports") or []):
+            value = port.get("containerPort")
+            if not isinstance(value, int) or not 1 <= value <= 65535:
+                causes.append(_invalid_number(f"{where}.ports[{number}].containerPort", value,
+                                              "must be between 1 and 65535, inclusive"))
     return causes
+
+
+def _resources(resources: Obj, field: str) -> list[Cause]:
+    """Extended resources are whole numbers, and their requests equal their limits (they cannot be overcommitted)."""
+    causes = []
+    limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
+    for group, amounts in (("limits", limits), ("requests", requests)):
+        for name, amount in amounts.items():
+            if str(amount).startswith("-"):
+                causes.append(_invalid_value(f"{field}.{group}[{name}]", amount, "must be greater than or equal to 0"))
+            elif is_extended_resource(name) and not str(amount).isdigit():
+                causes.append(_invalid_value(f"{field}.{group}[{name}]", amount, "must be an integer"))
+    for name, amount in requests.items():
+        if is_extended_resource(name) and name in limits and str(limits[name]) != str(amount):
+            causes.append(_invalid_value(f"{field}.requests", amount, f"must be equal to {name} limit of {limits[name]}"))
+        elif is_extended_resource(name) and name not in limits:
+            causes.append(_cause(f"{field}.limits", "FieldValueRequired", "Required value: Limit must be set for non overcommitable resources"))
+    return causes
+
+
+def is_extended_resource(name: str) -> bool:
+    """A resource name outside the kubernetes.io domain (IsExtendedResourceName)."""
+    return "/" in name and "kubernetes.io/" not in name and not name.startswith("requests.")
 
 
 def _template(obj: Obj) -> Any:
@@ -232,7 +270,16 @@ def _pod(pod: Obj) -> list[Cause]:
 
 
 def _job(job: Obj) -> list[Cause]:
-    return _pod_spec(_template(job).get("spec"), "spec.template.spec", ("OnFailure", "Never"))
+    spec = job.get("spec") or {}
+    causes = _pod_spec(_template(job).get("spec"), "spec.template.spec", ("OnFailure", "Never"))
+    for name in ("parallelism", "completions", "backoffLimit", "ttlSecondsAfterFinished"):
+        value = spec.get(name)
+        if value is not None and value < 0:
+            causes.append(_invalid_number(f"spec.{name}", value, "must be greater than or equal to 0"))
+    deadline = spec.get("activeDeadlineSeconds")
+    if deadline is not None and deadline <= 0:
+        causes.append(_invalid_number("spec.activeDeadlineSeconds", deadline, "must be greater than 0"))
+    return causes
 
 
 def _daemonset(daemonset: Obj) -> list[Cause]:
@@ -242,14 +289,22 @@ def _daemonset(daemonset: Obj) -> list[Cause]:
     if not selector:
         return [_required("spec.selector"), *causes]
     labels = (_template(daemonset).get("metadata") or {}).get("labels") or {}
-    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        causes.append(_invalid_value("spec.selector", selector, "empty selector is invalid for daemonset"))
+    elif any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
         causes.append(_invalid_value("spec.template.metadata.labels", labels,
                                      "`selector` does not match template `labels`"))
+    strategy = (spec.get("updateStrategy") or {}).get("type", "RollingUpdate")
+    if strategy not in ("OnDelete", "RollingUpdate"):
+        causes.append(_unsupported("spec.updateStrategy.type", strategy, ("OnDelete", "RollingUpdate")))
     return causes
 
 
 def _node(node: Obj) -> list[Cause]:
     causes = _listed_fields(node.get("spec") or {}, "spec", "taints", ("key", "effect"))
+    for index, taint in enumerate((node.get("spec") or {}).get("taints") or []):
+        if taint.get("effect") and taint["effect"] not in TAINT_EFFECTS:
+            causes.append(_unsupported(f"spec.taints[{index}].effect", taint["effect"], TAINT_EFFECTS))
     causes += _listed_fields(node.get("status") or {}, "status", "addresses", ("type", "address"))
     return causes + _conditions(node)
 
