@@ -50,6 +50,18 @@ def stop(state_dir: Optional[Path]) -> None:
 
 @sim.command()
 @_STATE_DIR
+def reset(state_dir: Optional[Path]) -> None:
+    """Keep a copy of the simulator's state (state-<time>.bak/ in its state dir) and start it clean."""
+    try:
+        backup = service.reset(state_dir)
+        info = service.status(state_dir)
+    except service.SimServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"state kept in {backup}; simulator running clean at {info['arm_endpoint']} (pid {info['pid']})")
+
+
+@sim.command()
+@_STATE_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def status(state_dir: Optional[Path], as_json: bool) -> None:
     """Say whether the simulator runs, and how to reach it."""

@@ -20,7 +20,7 @@ from aiohttp import web
 from labkit.sim import admission, apierrors, bodies, defaults, patch, protobuf, resources, schema, selection, tables, validation
 from labkit.sim.apierrors import ApiError
 from labkit.sim.resources import Resource
-from labkit.sim.store import Conflict, NotFound, rfc3339
+from labkit.sim.store import Conflict, NotFound, StateLost, rfc3339
 from labkit.sim.watch import Stream, Watches
 
 log = logging.getLogger("labkit.sim.kube")
@@ -141,6 +141,8 @@ class KubePlane:
             return await self._dispatch(request, _target(group, version, parts))
         except ApiError as error:
             return _status_response(error)
+        except StateLost:
+            raise  # the server answers it, and stops
         except Exception as error:  # an answer the client can read beats a dropped connection
             log.exception("kube request %s %s failed", request.method, request.path_qs)
             return _status_response(ApiError(500, "InternalError", f"Internal error occurred: {error}"))

@@ -9,22 +9,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hmac
-import json
 import logging
 import os
 import signal
 import ssl
 import threading
+import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from aiohttp import web
 
-from labkit.files import private_dir, write_private
+from labkit.files import private_dir
 from labkit.sim import apierrors, bodies, controllers, kube
 from labkit.sim.arm import urls as arm_urls
 from labkit.sim.certs import ensure_certificates
-from labkit.sim.service import process_start, remove_server_file
+from labkit.sim.state_lock import ServerLock, StateInUse
+from labkit.sim.store import StateLost, UnreadableState
 from labkit.sim.world import SimConfig, World
 
 log = logging.getLogger("labkit.sim")
@@ -33,20 +34,30 @@ log = logging.getLogger("labkit.sim")
 TICK = 0.05
 
 
+#: How often the server checks that its state database is still the file it opened, in real seconds.
+STATE_CHECK = 1.0
+
 #: Where the application keeps its controllers (tests look at their state through it).
 CONTROLLERS = web.AppKey("controllers", controllers.Controllers)
 
+#: What to do when the state database is lost under the server: log why, and stop.
+StateLostHandler = Callable[[str], None]
 
-def build_app(world: World) -> web.Application:
-    """The aiohttp application: authentication, the two planes, and the controller loop."""
+
+def build_app(world: World, on_state_lost: StateLostHandler) -> web.Application:
+    """The aiohttp application: authentication, body limits, the two planes, and the controller loop."""
     reconciler = controllers.Controllers(world)
 
     @web.middleware
     async def authenticate(request: web.Request, handler):
         if not _bearer_matches(request.headers.get("Authorization", ""), world.token):
             return _unauthorized(request.path)
-        reconciler.reconcile()
-        return await handler(request)
+        try:
+            reconciler.reconcile()
+            return await handler(request)
+        except StateLost as error:
+            on_state_lost(str(error))
+            return _unavailable(request.path, str(error))
 
     app = web.Application(middlewares=[authenticate, limit_bodies],
                           client_max_size=max(bodies.ARM_MAX_BODY_BYTES, bodies.KUBE_MAX_BODY_BYTES))
@@ -56,8 +67,18 @@ def build_app(world: World) -> web.Application:
 
     async def tick(app: web.Application) -> None:
         async def loop() -> None:
+            checked = 0.0
             while True:
-                reconciler.reconcile()
+                try:
+                    reconciler.reconcile()
+                    if time.monotonic() - checked > STATE_CHECK:
+                        checked = time.monotonic()
+                        damage = world.store.damage()
+                        if damage:
+                            raise StateLost(damage)
+                except StateLost as error:
+                    on_state_lost(str(error))
+                    return
                 await asyncio.sleep(TICK)
 
         task = asyncio.create_task(loop())
@@ -112,6 +133,15 @@ def _too_large(arm: bool, limit: int) -> web.Response:
     return web.json_response(body, status=413)
 
 
+def _unavailable(path: str, why: str) -> web.Response:
+    message = f"the simulator is stopping: {why}"
+    if _is_arm(path):
+        return web.json_response({"error": {"code": "ServiceUnavailable", "message": message}}, status=503)
+    status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+              "reason": "ServiceUnavailable", "code": 503}
+    return web.json_response(status, status=503)
+
+
 def _is_arm(path: str) -> bool:
     return path.lower().startswith(("/subscriptions", "/providers"))
 
@@ -143,22 +173,37 @@ class SimServer:
     """
 
     def __init__(self, state_dir: Path, *, port: int = 0, **config: Any):
+        """Take the state directory's lock and open its state.
+
+        Raises:
+            StateInUse: another server holds the state directory.
+            UnreadableState: config.json or state.db cannot be read; the message says how to start clean.
+        """
         self.state_dir = private_dir(Path(state_dir))
-        self.config = SimConfig.load_or_create(self.state_dir, **config)
-        self.world = World(self.state_dir, self.config)
+        self._lock = ServerLock(self.state_dir)
+        self._lock.acquire()
+        try:
+            self.config = _load_config(self.state_dir, config)
+            self.world = World(self.state_dir, self.config)
+        except UnreadableState as error:
+            self._lock.release()
+            raise UnreadableState(f"the simulator's state in {self.state_dir} cannot be read ({error}); "
+                                  "`labkit sim reset` keeps a copy of it and starts clean") from None
         self.requested_port = port
         self.port: Optional[int] = None
+        self.state_lost = ""
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._runner: Optional[web.AppRunner] = None
         self._thread: Optional[threading.Thread] = None
-        self._stopped = threading.Event()
+        self._finished: Optional[asyncio.Event] = None
 
     @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
     async def _start(self) -> None:
-        app = build_app(self.world)
+        self._finished = asyncio.Event()
+        app = build_app(self.world, self._lose_state)
         self.controllers = app[CONTROLLERS]
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -167,36 +212,36 @@ class SimServer:
         )
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
-        self._write_server_file()
+        self._lock.publish({"pid": os.getpid(), "port": self.port, "url": self.url,
+                            "subscription_id": self.config.subscription_id})
 
-    def _write_server_file(self) -> None:
-        info = {
-            "pid": os.getpid(),
-            "process_start": process_start(os.getpid()),
-            "port": self.port,
-            "url": self.url,
-            "subscription_id": self.config.subscription_id,
-        }
-        write_private(self.state_dir / "server.json", json.dumps(info).encode())
+    def _lose_state(self, why: str) -> None:
+        """The state database went from under the server: say so once, in one line, and stop."""
+        if not self.state_lost:
+            self.state_lost = why
+            log.error("%s; the simulator stops. `labkit sim reset` keeps a copy of the state and starts clean", why)
+            self._finished.set()
 
-    async def _stop(self) -> None:
+    async def _serve_until_finished(self) -> None:
+        await self._finished.wait()
         if self._runner is not None:
             await self._runner.cleanup()
-        remove_server_file(self.state_dir, os.getpid())
-        self.world.store.close()
+        if not self.state_lost:  # closing would write the last changes into a file that is no longer ours
+            self.world.store.close()
+        self._lock.release()
 
     def serve_forever(self) -> None:
-        """Run in the foreground until SIGTERM or SIGINT."""
+        """Run in the foreground until SIGTERM or SIGINT, or until the state is lost (then exit status 1)."""
         loop = asyncio.new_event_loop()
         self._loop = loop
         loop.run_until_complete(self._start())
-        done = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, done.set)
+            loop.add_signal_handler(sig, self._finished.set)
         log.info("labkit simulator listening on %s", self.url)
-        loop.run_until_complete(done.wait())
-        loop.run_until_complete(self._stop())
+        loop.run_until_complete(self._serve_until_finished())
         loop.close()
+        if self.state_lost:
+            raise SystemExit(1)
 
     def start_in_thread(self) -> "SimServer":
         """Start in a daemon thread and return once it answers."""
@@ -210,13 +255,12 @@ class SimServer:
                 loop.run_until_complete(self._start())
             except BaseException as error:  # reported to the caller below
                 errors.append(error)
+                self._lock.release()
                 started.set()
                 return
             started.set()
-            loop.run_forever()
-            loop.run_until_complete(self._stop())
+            loop.run_until_complete(self._serve_until_finished())
             loop.close()
-            self._stopped.set()
 
         self._thread = threading.Thread(target=run, name="labkit-sim", daemon=True)
         self._thread.start()
@@ -226,10 +270,16 @@ class SimServer:
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._stopped.wait(30)
+        if self._loop is not None and self._thread is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._finished.set)
             self._thread.join(30)
+
+
+def _load_config(state_dir: Path, overrides: dict[str, Any]) -> SimConfig:
+    try:
+        return SimConfig.load_or_create(state_dir, **overrides)
+    except (ValueError, TypeError, OSError) as error:
+        raise UnreadableState(f"config.json: {error}") from None
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -239,7 +289,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--time-scale", type=float, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    SimServer(args.state_dir, port=args.port, time_scale=args.time_scale).serve_forever()
+    try:
+        server = SimServer(args.state_dir, port=args.port, time_scale=args.time_scale)
+    except (StateInUse, UnreadableState) as error:
+        log.error("%s", error)  # one line, which `labkit sim start` repeats
+        raise SystemExit(1) from None
+    server.serve_forever()
 
 
 if __name__ == "__main__":

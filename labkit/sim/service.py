@@ -1,9 +1,10 @@
-"""``labkit sim start|stop|status|kubeconfig``: the simulator as a background service.
+"""``labkit sim start|stop|status|kubeconfig|reset``: the simulator as a background service.
 
 The service detaches fully (new session, stdio to ``sim.log`` in the state directory) so that it
 never holds a terminal or a CI pipe open. Its state directory is ``$LABKIT_STATE_DIR`` or
 ``~/.cache/labkit/sim``; ``$LABKIT_SIM_TIME_SCALE`` sets the clock of a new server (real seconds per
-Azure second, default 1/600).
+Azure second, default 1/600). Whether a server runs, and how to reach it, is what holds the state
+directory's lock says (:mod:`labkit.sim.state_lock`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Optional
 
 from labkit.errors import LabError
 from labkit.files import exclusive_lock, private_dir, write_private
+from labkit.sim import state_lock
 from labkit.sim.world import SimConfig, kubeconfig_yaml, read_token
 
 
@@ -68,13 +70,13 @@ def status(state_dir: Optional[Path] = None) -> dict[str, Any]:
         (True, 'https://127.0.0.1:40123')
     """
     state_dir = _resolved(state_dir)
-    server = _server_info(state_dir)
+    server = state_lock.holder(state_dir)
     config = _saved_config(state_dir)
     return {
         "running": server is not None,
         "pid": server["pid"] if server else None,
-        "arm_endpoint": server["url"] if server else None,
-        "kubernetes_endpoint": server["url"] if server else None,
+        "arm_endpoint": server.get("url") if server else None,
+        "kubernetes_endpoint": server.get("url") if server else None,
         "ca_file": str(state_dir / "ca.pem"),
         "token_file": str(state_dir / "token"),
         "subscription_id": config.get("subscription_id"),
@@ -92,10 +94,14 @@ def start(state_dir: Optional[Path] = None, *, time_scale: Optional[float] = Non
 
     Starts at once, from threads or processes, take turns: the first spawns the server and the
     others find it running.
+
+    Raises:
+        SimServiceError: the server did not start; the message is the one line it logged (such as a
+            state that cannot be read, and how to start clean).
     """
     state_dir = private_dir(_resolved(state_dir))
     with exclusive_lock(state_dir / "start.lock"):
-        if _server_info(state_dir) is None:
+        if state_lock.holder(state_dir) is None:
             _spawn(state_dir, time_scale, timeout)
     return status(state_dir)
 
@@ -106,30 +112,40 @@ def stop(state_dir: Optional[Path] = None, *, timeout: float = 10.0) -> bool:
     if not state_dir.is_dir():
         return False
     with exclusive_lock(state_dir / "start.lock"):
-        info = _server_info(state_dir)
+        info = state_lock.holder(state_dir)
         if info is None:
             return False
-        _terminate(info["pid"], timeout)
-        remove_server_file(state_dir, info["pid"])
+        if not info.get("pid"):
+            raise SimServiceError(f"a process holds {state_dir / state_lock.LOCK_NAME} but cannot be named; "
+                                  "stop it by hand (fuser -k on that file)")
+        _terminate(state_dir, info["pid"], timeout)
     return True
 
 
-def remove_server_file(state_dir: Path, pid: int) -> None:
-    """Remove ``server.json`` if it names ``pid``; a file another server wrote stays."""
-    path = state_dir / "server.json"
-    try:
-        named = json.loads(path.read_text()).get("pid")
-    except (OSError, ValueError):
-        return
-    if named == pid:
-        path.unlink(missing_ok=True)
+def reset(state_dir: Optional[Path] = None) -> Path:
+    """Stop the simulator, move its state (database, settings, faults) into ``state-<time>.bak/``, start clean.
+
+    Certificates and token stay, so kubeconfigs and clients keep working. Returns the backup's path.
+    """
+    state_dir = private_dir(_resolved(state_dir))
+    stop(state_dir)
+    backup = private_dir(state_dir / time.strftime("state-%Y%m%d-%H%M%S.bak"))
+    for name in _STATE_FILES:
+        if (state_dir / name).exists():
+            (state_dir / name).rename(backup / name)
+    start(state_dir)
+    return backup
+
+
+#: What a world consists of; ``reset`` moves these aside.
+_STATE_FILES = ("state.db", "state.db-wal", "state.db-shm", "config.json", "faults.json")
 
 
 def write_kubeconfig(state_dir: Optional[Path] = None) -> Path:
     """Write (0600) and return a kubeconfig for the running simulator, for kubectl."""
     state_dir = _resolved(state_dir)
-    info = _server_info(state_dir)
-    if info is None:
+    info = state_lock.holder(state_dir)
+    if info is None or not info.get("url"):
         raise SimServiceError("the simulator is not running: start it with `labkit sim start`")
     text = kubeconfig_yaml(SimConfig(**_saved_config(state_dir)), info["url"], (state_dir / "ca.pem").read_bytes(), read_token(state_dir))
     path = state_dir / "kubeconfig"
@@ -139,15 +155,17 @@ def write_kubeconfig(state_dir: Optional[Path] = None) -> Path:
 
 def _spawn(state_dir: Path, time_scale: Optional[float], timeout: float) -> None:
     """Run a detached server and wait until it serves; then save its port and a kubeconfig."""
-    with open(state_dir / "sim.log", "ab") as log:
+    log_file = state_dir / "sim.log"
+    with open(log_file, "ab") as log:
+        logged_before = log.tell()
         process = subprocess.Popen(
             _server_command(state_dir, time_scale), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True, close_fds=True,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        info = _server_info(state_dir)
-        if info and info["pid"] == process.pid:
+        info = state_lock.holder(state_dir)
+        if info and info.get("pid") == process.pid and info.get("url"):
             (state_dir / "port").write_text(str(info["port"]))
             write_kubeconfig(state_dir)
             return
@@ -156,7 +174,16 @@ def _spawn(state_dir: Path, time_scale: Optional[float], timeout: float) -> None
         time.sleep(0.02)
     if process.poll() is None:
         process.terminate()
-    raise SimServiceError(f"the simulator did not start; see {state_dir / 'sim.log'}")
+    raise SimServiceError(_why_not_started(log_file, logged_before))
+
+
+def _why_not_started(log_file: Path, offset: int) -> str:
+    """The server's own one-line reason when it gave one (``... ERROR labkit.sim: <reason>``), else where to look."""
+    with open(log_file, "rb") as log:
+        log.seek(offset)
+        lines = log.read().decode(errors="replace").splitlines()
+    reason = next((line.split(" labkit.sim: ", 1)[1] for line in reversed(lines) if " ERROR labkit.sim: " in line), "")
+    return reason or f"the simulator did not start; see {log_file}"
 
 
 def _server_command(state_dir: Path, time_scale: Optional[float]) -> list[str]:
@@ -170,32 +197,30 @@ def _server_command(state_dir: Path, time_scale: Optional[float]) -> list[str]:
     return command
 
 
-def _terminate(pid: int, timeout: float) -> None:
-    """SIGTERM, then SIGKILL if ``pid`` still lives after ``timeout`` seconds."""
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.02)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
+def _terminate(state_dir: Path, pid: int, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the server still holds the state after ``timeout`` seconds; return once it has
+    let go of the state and its process has ended."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if state_lock.holder(state_dir) is None and not _running(pid):
+                return
+            time.sleep(0.02)
 
 
-def _server_info(state_dir: Path) -> Optional[dict[str, Any]]:
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs: it exists and is not a zombie (an exited process nobody has reaped yet)."""
     try:
-        info = json.loads((state_dir / "server.json").read_text())
-    except (OSError, ValueError):
-        return None
-    pid = info.get("pid", -1)
-    # pid plus start time: a stale server.json whose pid was reused must never name another process.
-    return info if _alive(pid) and info.get("process_start") == process_start(pid) else None
-
-
-def process_start(pid: int) -> Optional[str]:
-    """When the process started (clock ticks since boot, from /proc); None where there is no /proc."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
+        os.kill(pid, 0)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (ProcessLookupError, PermissionError):
+        return False
+    except (OSError, IndexError):  # no /proc (macOS): only the signal says
+        return True
 
 
 def _port_free(port: int) -> bool:
@@ -214,28 +239,3 @@ def _saved_config(state_dir: Path) -> dict[str, Any]:
         return json.loads((state_dir / "config.json").read_text())
     except (OSError, ValueError):
         return {}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return not _exited(pid)
-
-
-def _exited(pid: int) -> bool:
-    """Whether ``pid`` is a zombie: it has exited, but nobody has reaped it yet.
-
-    A server started by ``labkit sim start`` outlives that command, so its parent becomes the
-    machine's init, which in containers may reap late or never; signal 0 still reaches a zombie.
-    """
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        return waited != 0
-    except ChildProcessError:
-        pass
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):  # no /proc (macOS): only our own children can be told apart
-        return False

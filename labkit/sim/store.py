@@ -1,14 +1,16 @@
 """The simulated world's state: Kubernetes objects, ARM resources and pod logs, kept in SQLite.
 
-One server process owns the database; every client (kernels, kubectl, tests) reaches the state
-through the server, and a restart reloads it. Reads come from an in-memory copy; every write goes
-through to SQLite at once.
+One server process owns the database (:mod:`labkit.sim.state_lock`); every client (kernels, kubectl, tests)
+reaches the state through the server, and a restart reloads it. Reads come from an in-memory copy; every
+write goes through to SQLite at once. A database that cannot be read at start is :class:`UnreadableState`;
+one that fails, or is truncated or replaced under a running server, is :class:`StateLost`.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -28,6 +30,18 @@ class NotFound(Exception):
     """The object does not exist."""
 
 
+class UnreadableState(Exception):
+    """The saved state cannot be read; the message names the file and the reason."""
+
+
+class StateLost(Exception):
+    """The state database can no longer be written, or is no longer the one this store opened."""
+
+
+#: The first bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def rfc3339(epoch: Optional[float] = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if epoch is None else epoch))
 
@@ -36,7 +50,20 @@ class Store:
     """Kubernetes objects by (kind, namespace, name), ARM resources by id, and small settings."""
 
     def __init__(self, path: Path):
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        """Open (or create) the database at ``path`` and load it.
+
+        Raises:
+            UnreadableState: the file is not a database this store can read.
+        """
+        self.path = path
+        try:
+            self._open()
+        except (sqlite3.Error, ValueError, OSError) as error:
+            raise UnreadableState(f"{path.name}: {error}") from None
+        self._listeners: list[Listener] = []
+
+    def _open(self) -> None:
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(
@@ -53,10 +80,27 @@ class Store:
         }
         self._arm: dict[str, Obj] = {i: json.loads(b) for i, b in self._db.execute("SELECT id, body FROM arm")}
         self._rv = int(self.meta_get("resourceVersion", "1000"))
-        self._listeners: list[Listener] = []
+        self._inode = os.stat(self.path).st_ino
 
     def close(self) -> None:
         self._db.close()
+
+    def damage(self) -> str:
+        """What happened to the database file under this store ("" while it is intact)."""
+        try:
+            if os.stat(self.path).st_ino != self._inode:
+                return f"{self.path} was replaced by another file"
+            with open(self.path, "rb") as handle:
+                header = handle.read(len(_SQLITE_HEADER))
+        except OSError as error:
+            return f"{self.path} is gone ({error.strerror})"
+        return "" if header == _SQLITE_HEADER else f"{self.path} was truncated or overwritten"
+
+    def _execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as error:
+            raise StateLost(f"{self.path} can no longer be written: {error}") from None
 
     # --- Kubernetes objects -----------------------------------------------------------------------
 
@@ -110,9 +154,9 @@ class Store:
         obj = self._kube.pop(key, None)
         if obj is None:
             raise NotFound(key)
-        self._db.execute("DELETE FROM kube WHERE kind=? AND namespace=? AND name=?", key)
+        self._execute("DELETE FROM kube WHERE kind=? AND namespace=? AND name=?", key)
         if kind == "Pod":
-            self._db.execute("DELETE FROM logs WHERE namespace=? AND pod=?", key[1:])
+            self._execute("DELETE FROM logs WHERE namespace=? AND pod=?", key[1:])
         obj["metadata"]["resourceVersion"] = self._next_rv()
         self._notify("DELETED", obj)
         return copy.deepcopy(obj)
@@ -129,7 +173,7 @@ class Store:
     def _write(self, key: Key, obj: Obj, event: str) -> None:
         obj["metadata"]["resourceVersion"] = self._next_rv()
         self._kube[key] = obj
-        self._db.execute("INSERT OR REPLACE INTO kube VALUES (?, ?, ?, ?)", (*key, json.dumps(obj)))
+        self._execute("INSERT OR REPLACE INTO kube VALUES (?, ?, ?, ?)", (*key, json.dumps(obj)))
         self._notify(event, obj)
 
     def _next_rv(self) -> str:
@@ -145,10 +189,10 @@ class Store:
 
     def append_log(self, namespace: str, pod: str, text: str) -> None:
         old = self.log(namespace, pod)
-        self._db.execute("INSERT OR REPLACE INTO logs VALUES (?, ?, ?)", (namespace, pod, old + text))
+        self._execute("INSERT OR REPLACE INTO logs VALUES (?, ?, ?)", (namespace, pod, old + text))
 
     def log(self, namespace: str, pod: str) -> str:
-        row = self._db.execute("SELECT text FROM logs WHERE namespace=? AND pod=?", (namespace, pod)).fetchone()
+        row = self._execute("SELECT text FROM logs WHERE namespace=? AND pod=?", (namespace, pod)).fetchone()
         return row[0] if row else ""
 
     # --- ARM resources (ids compared case-insensitively, as ARM does) -----------------------------
@@ -159,11 +203,11 @@ class Store:
 
     def arm_put(self, resource_id: str, body: Obj) -> Obj:
         self._arm[resource_id.lower()] = copy.deepcopy(body)
-        self._db.execute("INSERT OR REPLACE INTO arm VALUES (?, ?)", (resource_id.lower(), json.dumps(body)))
+        self._execute("INSERT OR REPLACE INTO arm VALUES (?, ?)", (resource_id.lower(), json.dumps(body)))
         return body
 
     def arm_delete(self, resource_id: str) -> Optional[Obj]:
-        self._db.execute("DELETE FROM arm WHERE id=?", (resource_id.lower(),))
+        self._execute("DELETE FROM arm WHERE id=?", (resource_id.lower(),))
         return self._arm.pop(resource_id.lower(), None)
 
     def arm_list(self, prefix: str) -> list[Obj]:
@@ -174,11 +218,11 @@ class Store:
     # --- settings -----------------------------------------------------------------------------------
 
     def meta_get(self, key: str, default: str = "") -> str:
-        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        row = self._execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else default
 
     def meta_set(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self._execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
 def _key(obj: Obj) -> Key:

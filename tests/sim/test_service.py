@@ -32,6 +32,8 @@ from labkit.cli import main
 from labkit.sim import service
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.client import StaticTokenCredential
+from labkit.sim.server import SimServer
+from labkit.sim.state_lock import StateInUse
 from labkit.sim.world import ensure_token
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,6 +52,8 @@ from pathlib import Path
 from azure.mgmt.containerservice import ContainerServiceClient
 from labkit.sim import service
 from labkit.sim.client import StaticTokenCredential
+from labkit.sim.server import SimServer
+from labkit.sim.state_lock import StateInUse
 
 info = service.status()
 aks = ContainerServiceClient(
@@ -372,38 +376,71 @@ def test_two_processes_see_one_world(running):
     assert pools.get(*names, "fromscript").properties.count == 2
 
 
-def test_start_that_fails_points_at_the_log_without_a_traceback(state_dir):
-    (state_dir / "state.db").mkdir(parents=True)  # the server cannot open its database
+@pytest.mark.parametrize("spoil", ["state.db", "config.json", "state.db-dir"])
+def test_a_state_that_cannot_be_read_says_so_in_one_line_and_reset_starts_clean(state_dir, spoil):
+    state_dir.mkdir(parents=True)
+    if spoil == "state.db-dir":
+        (state_dir / "state.db").mkdir()
+    else:
+        (state_dir / spoil).write_bytes(b"\x00not what it should be\xff")
     result = labkit_process(state_dir, "sim", "start")
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"see {state_dir / 'sim.log'}" in result.stderr
-    assert "unable to open database file" in (state_dir / "sim.log").read_text()
+    assert result.returncode == 1 and "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert "cannot be read" in result.stderr and "`labkit sim reset`" in result.stderr
+
+    reset = labkit_process(state_dir, "sim", "reset")
+    assert reset.returncode == 0, reset.stderr
+    (backup,) = state_dir.glob("state-*.bak")
+    assert (backup / spoil.removesuffix("-dir")).exists() and f"state kept in {backup}" in reset.stdout
+    assert service.status(state_dir)["running"]
+    assert "Traceback" not in (state_dir / "sim.log").read_text()
+
+
+def test_a_second_server_on_the_same_state_refuses_to_start(running):
+    state_dir = Path(running["state_dir"])
+    second = run_in_own_process(state_dir, "-m", "labkit.sim.server", "--state-dir", str(state_dir))
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    assert f"another simulator (pid {running['pid']} at {running['arm_endpoint']}) already serves" in second.stderr
+    with pytest.raises(StateInUse):
+        SimServer(state_dir)  # in this process too: the lock is the state directory's, not a file's content
+    assert service.status(state_dir)["pid"] == running["pid"]
+
+
+def test_status_and_stop_find_the_server_whatever_happened_to_its_files(state_dir):
+    first = start_with_cli(state_dir)
+    (state_dir / "server.lock").write_text("garbage")  # the lock stays with the server; its note is gone
+    info = service.status(state_dir)
+    assert info["running"] and info["pid"] == first["pid"]
+    assert labkit_in_process(state_dir, "sim", "stop").stdout == "simulator stopped\n"
+    assert not service.status(state_dir)["running"] and server_pids(state_dir) == []
 
 
 @NEEDS_PROC
-def test_a_server_that_died_unreaped_counts_as_stopped(tmp_path, unreaped_zombie):
-    (tmp_path / "server.json").write_text(json.dumps({"pid": unreaped_zombie, "url": "https://127.0.0.1:1"}))
-    assert service.status(tmp_path)["running"] is False
-    assert service.stop(tmp_path) is False
+def test_a_lock_file_naming_a_dead_or_other_process_is_no_server(tmp_path, unreaped_zombie):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        for pid in (unreaped_zombie, bystander.pid):
+            (tmp_path / "server.lock").write_text(json.dumps({"pid": pid, "url": "https://127.0.0.1:1"}))
+            assert service.status(tmp_path)["running"] is False
+            assert service.stop(tmp_path) is False
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_truncating_the_database_under_a_running_server_stops_it_with_one_line(state_dir, until):
+    info = start_with_cli(state_dir)
+    core_api(Path(info["kubeconfig"])).create_namespace({"metadata": {"name": "before"}})
+    (state_dir / "state.db").write_bytes(b"")
+    until(lambda: not service.status(state_dir)["running"], seconds=10, what="the server to stop")
+    log = (state_dir / "sim.log").read_text()
+    assert f"{state_dir / 'state.db'} was truncated or overwritten; the simulator stops." in log
+    assert "Traceback" not in log
 
 
 def test_stop_when_not_running_says_so_and_succeeds(tmp_path):
     result = labkit_in_process(tmp_path, "sim", "stop")
     assert (result.exit_code, result.stdout) == (0, "simulator was not running\n")
-
-
-@NEEDS_PROC
-def test_a_stale_server_file_never_names_another_process(tmp_path):
-    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    try:
-        stale = {"pid": bystander.pid, "process_start": "1", "url": "https://127.0.0.1:1"}  # the pid was reused
-        (tmp_path / "server.json").write_text(json.dumps(stale))
-        assert service.status(tmp_path)["running"] is False
-        assert service.stop(tmp_path) is False
-        assert bystander.poll() is None
-    finally:
-        bystander.kill()
-        bystander.wait()
 
 
 def test_a_saved_port_taken_by_another_program_is_given_up(state_dir):

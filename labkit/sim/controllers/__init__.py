@@ -33,7 +33,7 @@ from labkit.sim.controllers.nodes import NodeController
 from labkit.sim.controllers.scheduler import Scheduler
 from labkit.sim.controllers.timers import Timers
 from labkit.sim.controllers.ttl_after_finished import TTLAfterFinishedController
-from labkit.sim.store import Obj
+from labkit.sim.store import Obj, StateLost
 from labkit.sim.world import World
 
 log = logging.getLogger("labkit.sim.controllers")
@@ -77,5 +77,7 @@ class Controllers:
         for step in steps:
             try:
                 step()
-            except Exception:  # the last resort: tests fail when this logs (tests/sim/conftest.py)
+            except StateLost:
+                raise  # not one odd object: the server stops
+            except Exception:  # the last resort: tests fail when this logs (tests/conftest.py)
                 log.exception("controller step %s failed; the others go on", getattr(step, "__qualname__", step))
