@@ -61,10 +61,19 @@ class Kubectl:
 
     def __call__(self, *args: str, stdin: str | None = None) -> str:
         """Run to completion and return stdout; fail the test when kubectl fails."""
-        done = subprocess.run([self.binary, *self.flags, "--request-timeout=30s", *args],
-                              input=stdin, capture_output=True, text=True, env=self.env, timeout=60)
+        done = self.run(*args, stdin=stdin)
         assert done.returncode == 0, f"kubectl {' '.join(args)} failed:\n{done.stderr}"
         return done.stdout
+
+    def refused(self, *args: str, stdin: str | None = None) -> str:
+        """Run a command the server must refuse; return what kubectl says about it."""
+        done = self.run(*args, stdin=stdin)
+        assert done.returncode == 1, f"kubectl {' '.join(args)} was not refused:\n{done.stdout}"
+        return done.stderr
+
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([self.binary, *self.flags, "--request-timeout=30s", *args],
+                              input=stdin, capture_output=True, text=True, env=self.env, timeout=60)
 
     def start(self, *args: str) -> "Running":
         """Start a long-running kubectl (``get -w``) whose output the test follows."""
@@ -192,3 +201,76 @@ def test_get_watch_and_delete_wait_follow_a_namespace(kubectl, gpu_node):
         watcher.stop()
     assert any(line.split()[:2] == [name, "Active"] for line in lines)
     assert name not in kubectl("get", "namespaces", "-o", "name")
+
+
+@pytest.fixture(scope="module")
+def aks_pool(sim, until):
+    """A real (simulated) AKS Windows GPU pool with the driver installed, made through the ARM plane."""
+    from azure.mgmt.containerservice import ContainerServiceClient
+    from azure.mgmt.resource.features import FeatureClient
+
+    from labkit.sim.client import StaticTokenCredential
+
+    options = {"base_url": sim.url, "connection_verify": str(sim.state_dir / "ca.pem"), "polling_interval": 0.01}
+    credential = StaticTokenCredential(sim.world.token)
+    features = FeatureClient(credential, sim.config.subscription_id, **options)
+    features.features.register("Microsoft.ContainerService", "WindowsGPUPreview")
+    until(lambda: features.features.get("Microsoft.ContainerService", "WindowsGPUPreview").properties.state == "Registered")
+    body = {"properties": {"count": 1, "vmSize": "Standard_NC4as_T4_v3", "osType": "Windows", "mode": "User"}}
+    aks = ContainerServiceClient(credential, sim.config.subscription_id, **options)
+    aks.agent_pools.begin_create_or_update(sim.config.resource_group, sim.config.cluster_name, "gpuk", body).result()
+    until(lambda: sim.world.store.get("Node", "", "aksgpuk000000"), what="the pool's node")
+    until(lambda: len([p for p in sim.world.store.list("Pod", "kube-system") if p["status"].get("phase") == "Running"]) >= 4,
+          what="AKS's kube-system pods on the node")
+    return "aksgpuk000000"
+
+
+def test_describe_node_shows_a_windows_gpu_node_as_aks_makes_it(kubectl, aks_pool):
+    described = kubectl("describe", "node", aks_pool)
+    for expected in ("kubernetes.azure.com/node-image-version=AKSWindows-2022-containerd-20348.",
+                     "node.kubernetes.io/windows-build=10.0.20348", "topology.disk.csi.azure.com/zone=",
+                     "failure-domain.beta.kubernetes.io/region=", "csi.volume.kubernetes.io/nodeid:",
+                     "volumes.kubernetes.io/controller-managed-attach-detach: true", "Kernel Version:             10.0.20348.",
+                     "Non-terminated Pods:          (4 in total)", "aks-windows-gpu-device-plugin-",
+                     "cloud-node-manager-windows-", "csi-azuredisk-node-win-", "csi-azurefile-node-win-",
+                     f"Node {aks_pool} status is now: NodeReady", "Starting kubelet."):
+        assert expected in described, expected
+    allocatable = described.split("Allocatable:")[1].split("System Info:")[0]
+    # the doc's plugin, applied and deleted by the test before in this module, leaves the GPU at 0 once gone
+    gpus = json.loads(kubectl("get", "node", aks_pool, "-o", "json"))["status"]["allocatable"][GPU]
+    assert "cpu:                    3860m" in allocatable and f"{GPU}:  {gpus}" in allocatable
+
+
+def test_each_node_has_its_own_internal_ip(kubectl, aks_pool):
+    rows = [line.split() for line in kubectl("get", "nodes", "-o", "wide").splitlines()[1:]]
+    addresses = [row[5] for row in rows if row[0] != NODE]  # the hand-made node says what its maker wrote
+    assert len(addresses) == len(set(addresses)) >= 2
+
+
+def test_daemon_pods_show_the_daemon_controllers_tolerations(kubectl, aks_pool):
+    pods = kubectl("get", "pods", "-n", "kube-system", "-o", "name", "--field-selector", f"spec.nodeName={aks_pool}")
+    plugin = next(p for p in pods.split() if "aks-windows-gpu-device-plugin" in p)
+    described = kubectl("describe", "-n", "kube-system", plugin)
+    assert "Controlled By:  DaemonSet/aks-windows-gpu-device-plugin" in described
+    tolerations = described.split("Tolerations:")[1].split("Events:")[0]
+    for toleration in ("node.kubernetes.io/not-ready:NoExecute op=Exists", "node.kubernetes.io/unschedulable:NoSchedule op=Exists",
+                       "node.kubernetes.io/pid-pressure:NoSchedule op=Exists"):
+        assert toleration in tolerations
+    assert "for 300s" not in tolerations  # daemons tolerate node problems without a time limit
+    revisions = kubectl("get", "controllerrevisions", "-n", "kube-system").splitlines()
+    assert revisions[0].split() == ["NAME", "CONTROLLER", "REVISION", "AGE"]
+    assert any("daemonset.apps/aks-windows-gpu-device-plugin" in line for line in revisions)
+
+
+def test_wrong_types_and_broken_rules_are_refused_as_kube_apiserver_refuses_them(kubectl):
+    daemonset = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "typed", "namespace": "default"},
+                 "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}},
+                          "spec": {"nodeSelector": "notadict", "containers": [{"name": "c", "image": "i"}]}}}}
+    said = kubectl.refused("create", "-f", "-", stdin=json.dumps(daemonset))
+    assert ('DaemonSet in version "v1" cannot be handled as a DaemonSet: json: cannot unmarshal string into Go '
+            "struct field PodSpec.spec.template.spec.nodeSelector of type map[string]string") in said
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "ruled", "namespace": "default"},
+           "spec": {"ttlSecondsAfterFinished": -1, "template": {"spec": {"restartPolicy": "Never",
+                                                                       "containers": [{"name": "c", "image": "i"}]}}}}
+    said = kubectl.refused("create", "-f", "-", stdin=json.dumps(job))
+    assert 'The Job "ruled" is invalid: spec.ttlSecondsAfterFinished: Invalid value: -1: must be greater than or equal to 0' in said
