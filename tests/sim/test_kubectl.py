@@ -204,20 +204,9 @@ def test_get_watch_and_delete_wait_follow_a_namespace(kubectl, gpu_node):
 
 
 @pytest.fixture(scope="module")
-def aks_pool(sim, until):
+def aks_pool(sim, aks, until):
     """A real (simulated) AKS Windows GPU pool with the driver installed, made through the ARM plane."""
-    from azure.mgmt.containerservice import ContainerServiceClient
-    from azure.mgmt.resource.features import FeatureClient
-
-    from labkit.sim.client import StaticTokenCredential
-
-    options = {"base_url": sim.url, "connection_verify": str(sim.state_dir / "ca.pem"), "polling_interval": 0.01}
-    credential = StaticTokenCredential(sim.world.token)
-    features = FeatureClient(credential, sim.config.subscription_id, **options)
-    features.features.register("Microsoft.ContainerService", "WindowsGPUPreview")
-    until(lambda: features.features.get("Microsoft.ContainerService", "WindowsGPUPreview").properties.state == "Registered")
     body = {"properties": {"count": 1, "vmSize": "Standard_NC4as_T4_v3", "osType": "Windows", "mode": "User"}}
-    aks = ContainerServiceClient(credential, sim.config.subscription_id, **options)
     aks.agent_pools.begin_create_or_update(sim.config.resource_group, sim.config.cluster_name, "gpuk", body).result()
     until(lambda: sim.world.store.get("Node", "", "aksgpuk000000"), what="the pool's node")
     until(lambda: len([p for p in sim.world.store.list("Pod", "kube-system") if p["status"].get("phase") == "Running"]) >= 4,

@@ -1,4 +1,5 @@
-"""Fixtures for the controllers' tests: the real SDK and ``kubernetes`` clients on the module's simulator."""
+"""Fixtures for the controllers' tests: the ``kubernetes`` client and pools on the module's simulator (``aks``
+is in tests/sim/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from azure.mgmt.containerservice import ContainerServiceClient
-from azure.mgmt.resource.features import FeatureClient
 from kubernetes import client, config
 
-from labkit.sim.client import StaticTokenCredential
 
 T4 = "Standard_NC4as_T4_v3"
-
-
-@pytest.fixture(scope="module")
-def aks(sim, until):
-    """A ContainerServiceClient on the module's simulator, with the Windows GPU preview registered."""
-    options = {"base_url": sim.url, "connection_verify": str(sim.state_dir / "ca.pem"), "polling_interval": 0.01}
-    credential = StaticTokenCredential(sim.world.token)
-    features = FeatureClient(credential, sim.config.subscription_id, **options)
-    features.features.register("Microsoft.ContainerService", "WindowsGPUPreview")
-    until(lambda: features.features.get("Microsoft.ContainerService", "WindowsGPUPreview").properties.state == "Registered",
-          what="feature registration")
-    return ContainerServiceClient(credential, sim.config.subscription_id, **options)
 
 
 @pytest.fixture(scope="module")
