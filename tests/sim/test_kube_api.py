@@ -476,3 +476,16 @@ def test_the_arm_planes_kubeconfig_is_the_one_this_plane_serves(sim):
                                  connection_verify=str(sim.state_dir / "ca.pem"))
     value = aks.managed_clusters.list_cluster_user_credentials(sim.config.resource_group, sim.config.cluster_name).kubeconfigs[0].value
     assert value.decode() == kubeconfig_yaml(sim.config, sim.url, (sim.state_dir / "ca.pem").read_bytes(), sim.world.token)
+
+
+def test_the_client_gets_422_naming_the_field_of_a_broken_rule(api, lab_namespace):
+    """(A wrong type never leaves the kubernetes client: its models refuse it; kubectl gets the server's 400.)"""
+    ruled = api_error(lambda: client.BatchV1Api(api).create_namespaced_job(lab_namespace, {
+        "metadata": {"name": "ruled"}, "spec": {"template": {"spec": {
+            "restartPolicy": "Never", "containers": [{"name": "c", "image": "i", "resources": {
+                "limits": {"microsoft.com/directx": "1"}, "requests": {"microsoft.com/directx": "2"}}}]}}}}))
+    status = json.loads(ruled.body)
+    assert (ruled.status, status["reason"]) == (422, "Invalid")
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.template.spec.containers[0].resources.requests"]
+    assert status["message"] == ('Job "ruled" is invalid: spec.template.spec.containers[0].resources.requests: '
+                                 'Invalid value: "2": must be equal to microsoft.com/directx limit of 1')
