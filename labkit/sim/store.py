@@ -109,6 +109,10 @@ class Store:
         obj = self._kube.get((kind, namespace or "", name))
         return copy.deepcopy(obj) if obj is not None else None
 
+    def peek(self, kind: str, namespace: str, name: str) -> Optional[Obj]:
+        """The stored object itself (no copy), or None, for controllers that only read."""
+        return self._kube.get((kind, namespace or "", name))
+
     def list(self, kind: str, namespace: Optional[str] = None) -> list[Obj]:
         """Copies of every object of a kind, in one namespace or all, ordered by namespace and name."""
         keys = sorted(k for k in self._kube if k[0] == kind and (namespace is None or k[1] == namespace))

@@ -12,6 +12,7 @@ the exact tags AKS pins per release are not published.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Optional
 
 from labkit import catalog
@@ -91,15 +92,16 @@ class AddonManager:
         self.world = world
         self.store: Store = world.store
         self._admit = admit
+        self._wanted: dict[tuple[str, ...], list[Obj]] = {}  # the admitted addons, by the pools that install the driver
 
     def reconcile(self) -> None:
-        wanted = node_agents()
-        pools = self._driver_installing_pools()
-        if pools:
-            wanted.append(gpu_plugin(pools))
-        elif self.store.get("DaemonSet", NAMESPACE, GPU_PLUGIN) is not None:
+        pools = tuple(self._driver_installing_pools())
+        if pools not in self._wanted:
+            addons = node_agents() + ([gpu_plugin(list(pools))] if pools else [])
+            self._wanted = {pools: [self._admit(addon) for addon in addons]}
+        if not pools and self.store.peek("DaemonSet", NAMESPACE, GPU_PLUGIN) is not None:
             self.store.delete("DaemonSet", NAMESPACE, GPU_PLUGIN)
-        for addon in wanted:
+        for addon in self._wanted[pools]:
             self._reconcile(addon)
 
     def _driver_installing_pools(self) -> list[str]:
@@ -112,13 +114,12 @@ class AddonManager:
                 names.append(pool.name)
         return names
 
-    def _reconcile(self, addon: Obj) -> None:
-        name = addon["metadata"]["name"]
-        existing = self.store.get("DaemonSet", NAMESPACE, name)
-        if existing is None:
-            self.store.create(self._admit(addon))
-            return
-        wanted = self._admit(addon)
-        if existing["spec"] != wanted["spec"] or existing["metadata"].get("labels") != wanted["metadata"]["labels"]:
-            existing["spec"], existing["metadata"]["labels"] = wanted["spec"], wanted["metadata"]["labels"]
+    def _reconcile(self, wanted: Obj) -> None:
+        name = wanted["metadata"]["name"]
+        stored = self.store.peek("DaemonSet", NAMESPACE, name)
+        if stored is None:
+            self.store.create(copy.deepcopy(wanted))
+        elif stored["spec"] != wanted["spec"] or stored["metadata"].get("labels") != wanted["metadata"]["labels"]:
+            existing = self.store.get("DaemonSet", NAMESPACE, name)
+            existing["spec"], existing["metadata"]["labels"] = copy.deepcopy(wanted["spec"]), dict(wanted["metadata"]["labels"])
             self.store.update(existing)

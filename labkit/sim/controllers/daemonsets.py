@@ -50,14 +50,19 @@ def template_hash(template: Obj, collision_count: int = 0) -> str:
     return "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in str(value))
 
 
+def daemon_tolerations(template_spec: Obj) -> list[Obj]:
+    """The template's tolerations with the daemon tolerations added or put in place of their like."""
+    tolerations = list(template_spec.get("tolerations") or [])
+    wanted = DAEMON_TOLERATIONS + ([HOST_NETWORK_TOLERATION] if template_spec.get("hostNetwork") else [])
+    for toleration in wanted:
+        tolerations = [t for t in tolerations if not _same_toleration(t, toleration)] + [dict(toleration)]
+    return tolerations
+
+
 def daemon_pod_spec(template_spec: Obj, node: Optional[str] = None) -> Obj:
     """The template's pod spec with the daemon tolerations, and (for one node) node affinity on its name."""
     spec = copy.deepcopy(template_spec)
-    tolerations = list(spec.get("tolerations") or [])
-    wanted = DAEMON_TOLERATIONS + ([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])
-    for toleration in wanted:
-        tolerations = [t for t in tolerations if not _same_toleration(t, toleration)] + [dict(toleration)]
-    spec["tolerations"] = tolerations
+    spec["tolerations"] = daemon_tolerations(template_spec)
     if node is not None:
         on_node = {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}
         node_affinity = spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
@@ -65,18 +70,20 @@ def daemon_pod_spec(template_spec: Obj, node: Optional[str] = None) -> Obj:
     return spec
 
 
-def node_should_run(template_spec: Obj, node: Obj) -> tuple[bool, bool]:
-    """(should a daemon pod be created there, may an existing one stay), as NodeShouldRunDaemonPod says."""
+def node_should_run(template_spec: Obj, tolerations: list[Obj], node: Obj) -> tuple[bool, bool]:
+    """(should a daemon pod be created there, may an existing one stay), as NodeShouldRunDaemonPod says.
+
+    ``tolerations`` are the template's :func:`daemon_tolerations`.
+    """
     if template_spec.get("nodeName") and template_spec["nodeName"] != node["metadata"]["name"]:
         return False, False
     if not affinity.allows(template_spec, node):
         return False, False
-    spec = daemon_pod_spec(template_spec)
     taints = (node.get("spec") or {}).get("taints") or []
-    if untolerated_taint(spec["tolerations"], taints) is None:
+    if untolerated_taint(tolerations, taints) is None:
         return True, True
     no_execute = [t for t in taints if t.get("effect") == "NoExecute"]
-    return False, untolerated_taint(spec["tolerations"], no_execute) is None
+    return False, untolerated_taint(tolerations, no_execute) is None
 
 
 def target_node(pod: Obj) -> str:
@@ -97,16 +104,24 @@ class DaemonSetController:
         self.store = store
         self.events = events
         self.admit = admit
+        self._hashes: dict[tuple[str, int], str] = {}  # by (uid, generation): templates change with generations
 
     def reconcile(self) -> None:
         nodes = list(self.store.iter("Node"))
         for ds in list(self.store.iter("DaemonSet")):
-            current = template_hash(ds["spec"]["template"])
+            current = self._hash(ds)
             self._keep_revision(ds, current)
             self._sync(ds, nodes, current)
 
+    def _hash(self, ds: Obj) -> str:
+        key = (ds["metadata"]["uid"], ds["metadata"].get("generation", 1))
+        if key not in self._hashes:
+            self._hashes[key] = template_hash(ds["spec"]["template"])
+        return self._hashes[key]
+
     def _sync(self, ds: Obj, nodes: list[Obj], current: str) -> None:
         template_spec = ds["spec"]["template"]["spec"]
+        tolerations = daemon_tolerations(template_spec)
         by_node: dict[str, list[Obj]] = {}
         for pod in owned_pods(self.store, ds):
             by_node.setdefault(target_node(pod), []).append(pod)
@@ -116,7 +131,7 @@ class DaemonSetController:
         unavailable, old = 0, []
         for node in nodes:
             name = node["metadata"]["name"]
-            run, stay = node_should_run(template_spec, node)
+            run, stay = node_should_run(template_spec, tolerations, node)
             pods = sorted(by_node.get(name, []), key=lambda p: p["metadata"]["creationTimestamp"])
             failed = [p for p in pods if (p.get("status") or {}).get("phase") == "Failed"]
             keep = [p for p in pods if p not in failed][:1] if stay else []
@@ -159,8 +174,9 @@ class DaemonSetController:
         if mine is None:
             self.store.create(_revision(ds, current, newest + 1))
         elif mine.get("revision", 0) != newest:
-            mine["revision"] = newest + 1
-            self.store.update(mine)
+            renumbered = self.store.get("ControllerRevision", mine["metadata"]["namespace"], mine["metadata"]["name"])
+            renumbered["revision"] = newest + 1
+            self.store.update(renumbered)
         limit = ds["spec"].get("revisionHistoryLimit", 10)
         in_use = {_pod_hash(p) for p in owned_pods(self.store, ds)} | {current}
         stale = sorted((r for r in revisions if (r["metadata"].get("labels") or {}).get("controller-revision-hash") not in in_use),
@@ -170,18 +186,21 @@ class DaemonSetController:
 
     def report(self) -> None:
         nodes = list(self.store.iter("Node"))
+        alive = set()
         for stored in list(self.store.iter("DaemonSet")):
-            ds = self.store.get("DaemonSet", stored["metadata"]["namespace"], stored["metadata"]["name"])
-            status = _status(ds, nodes, owned_pods(self.store, ds))
-            if ds.get("status") != status:
+            alive.add(stored["metadata"]["uid"])
+            status = _status(stored, self._hash(stored), nodes, owned_pods(self.store, stored))
+            if stored.get("status") != status:
+                ds = self.store.get("DaemonSet", stored["metadata"]["namespace"], stored["metadata"]["name"])
                 ds["status"] = status
                 self.store.update(ds)
+        self._hashes = {key: value for key, value in self._hashes.items() if key[0] in alive}
 
 
-def _status(ds: Obj, nodes: list[Obj], pods: list[Obj]) -> Obj:
-    current = template_hash(ds["spec"]["template"])
+def _status(ds: Obj, current: str, nodes: list[Obj], pods: list[Obj]) -> Obj:
     spec = ds["spec"]["template"]["spec"]
-    should_run = {n["metadata"]["name"] for n in nodes if node_should_run(spec, n)[0]}
+    tolerations = daemon_tolerations(spec)
+    should_run = {n["metadata"]["name"] for n in nodes if node_should_run(spec, tolerations, n)[0]}
     scheduled = {target_node(p): p for p in pods if p["spec"].get("nodeName")}
     on_desired = [p for node, p in scheduled.items() if node in should_run]
     ready = sum(1 for p in on_desired if pod_ready(p))

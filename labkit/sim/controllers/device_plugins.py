@@ -49,8 +49,7 @@ class DeviceManager:
     def reconcile(self) -> None:
         running = self._running_plugins()
         for node in list(self.store.iter("Node")):
-            name = node["metadata"]["name"]
-            registration = self._follow_plugins(name, running.get(name, []))
+            registration = self._follow_plugins(node, running.get(node["metadata"]["name"], []))
             self._advertise(node, registration)
 
     def _running_plugins(self) -> dict[str, list[Obj]]:
@@ -60,14 +59,14 @@ class DeviceManager:
                 found.setdefault(pod["spec"].get("nodeName") or "", []).append(pod)
         return found
 
-    def _follow_plugins(self, node_name: str, plugins: list[Obj]) -> Optional[_Resource]:
+    def _follow_plugins(self, node: Obj, plugins: list[Obj]) -> Optional[_Resource]:
+        node_name = node["metadata"]["name"]
         registration = self._nodes.get(node_name)
         alive = {p["metadata"]["uid"] for p in plugins}
         if registration is not None and registration.connected - alive:
             registration.connected &= alive
             registration.healthy = False  # PluginDisconnected marks the resource unhealthy, whoever left
             self.timers.reset(node_name, "plugin_stopped")
-        node = self.store.get("Node", "", node_name)
         for pod in sorted(plugins, key=lambda p: (p["status"].get("startTime", ""), p["metadata"]["name"])):
             uid = pod["metadata"]["uid"]
             if registration is None or uid not in registration.connected:
@@ -81,17 +80,18 @@ class DeviceManager:
         if registration is None:  # no plugin has registered since this kubelet started: the status stays
             return
         if registration.healthy:
-            self._set(name, str(registration.devices), str(registration.devices))
+            self._set(node, str(registration.devices), str(registration.devices))
         elif not self.timers.elapsed(name, "plugin_stopped"):
-            self._set(name, str(registration.devices), "0")
+            self._set(node, str(registration.devices), "0")
         else:
-            self._set(name, "0", "0")
+            self._set(node, "0", "0")
 
-    def _set(self, node_name: str, capacity: str, allocatable: str) -> None:
-        node = self.store.get("Node", "", node_name)
-        status = node.setdefault("status", {})
+    def _set(self, stored: Obj, capacity: str, allocatable: str) -> None:
+        status = stored.get("status") or {}
         if (status.get("capacity") or {}).get(self.resource) == capacity and (status.get("allocatable") or {}).get(self.resource) == allocatable:
             return
+        node = self.store.get("Node", "", stored["metadata"]["name"])
+        status = node.setdefault("status", {})
         status.setdefault("capacity", {})[self.resource] = capacity
         status.setdefault("allocatable", {})[self.resource] = allocatable
         self.store.update(node)

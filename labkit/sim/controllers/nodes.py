@@ -42,7 +42,7 @@ class NodeController:
             for index in range(pool.node_count()):
                 wanted[aks_node.node_name(pool.name, pool.properties, index, cluster)] = pool, index
         for name, (pool, index) in wanted.items():
-            existing = self.store.get("Node", "", name)
+            existing = self.store.peek("Node", "", name)
             if existing is None:
                 self._register(name, pool, index, cluster)
             else:
@@ -91,18 +91,21 @@ class NodeController:
         if not aks_node.windows(props):  # cgroups enforce allocatable on Linux only
             self._kubelet_event(name, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
 
-    def _follow_pool(self, node: Obj, pool: AgentPool, cluster: aks_node.Cluster) -> None:
+    def _follow_pool(self, stored: Obj, pool: AgentPool, cluster: aks_node.Cluster) -> None:
         """Labels the pool adds, readiness as provisioning goes, a cordon while the pool is deleted."""
-        name = node["metadata"]["name"]
-        node["metadata"]["labels"] = {**node["metadata"].get("labels", {}),
-                                      **aks_node.labels(pool.name, pool.properties, name, cluster)}
-        node["status"]["nodeInfo"] = {**node["status"].get("nodeInfo", {}),
-                                      "kubeletVersion": aks_node.node_info(name, pool.properties, cluster)["kubeletVersion"]}
-        cordoned = pool.provisioning_state == "Deleting"
+        name = stored["metadata"]["name"]
+        labels = {**stored["metadata"].get("labels", {}), **aks_node.labels(pool.name, pool.properties, name, cluster)}
+        version = aks_node.node_info(name, pool.properties, cluster)["kubeletVersion"]
+        cordoned, ready = pool.provisioning_state == "Deleting", pool.nodes_ready()
+        if (labels == stored["metadata"].get("labels") and version == stored["status"].get("nodeInfo", {}).get("kubeletVersion")
+                and cordoned == bool(stored["spec"].get("unschedulable")) and ready == node_ready(stored)):
+            return
+        node = self.store.get("Node", "", name)
+        node["metadata"]["labels"] = labels
+        node["status"]["nodeInfo"] = {**node["status"].get("nodeInfo", {}), "kubeletVersion": version}
         if cordoned and not node["spec"].get("unschedulable"):
             self._kubelet_event(name, "NodeNotSchedulable", f"Node {name} status is now: NodeNotSchedulable")
         node["spec"]["unschedulable"] = cordoned
-        ready = pool.nodes_ready()
         if ready != node_ready(node):
             node["status"]["conditions"] = _conditions(ready=ready)
             if ready:

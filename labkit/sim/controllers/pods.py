@@ -13,11 +13,12 @@ _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def owned(store: Store, kind: str, owner: Obj) -> list[Obj]:
-    """The objects of ``kind`` in the owner's namespace that name it as an owner."""
+    """The objects of ``kind`` in the owner's namespace that name it as an owner, as stored: read them only."""
     uid, namespace = owner["metadata"]["uid"], owner["metadata"]["namespace"]
     return [
-        o for o in store.list(kind, namespace)
-        if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])
+        o for o in store.iter(kind)
+        if o["metadata"].get("namespace") == namespace
+        and any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])
     ]
 
 
