@@ -78,13 +78,8 @@ def _taint_new_node(node: Obj) -> None:
 
 
 def _extended_resources_requested(spec: Obj) -> set[str]:
-    """Requested resources outside the kubernetes.io domain (``IsExtendedResourceName``)."""
-    names = set()
-    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-        for name in ((container.get("resources") or {}).get("requests") or {}):
-            if "/" in name and "kubernetes.io/" not in name and not name.startswith("requests."):
-                names.add(name)
-    return names
+    return {name for container in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+            for name in ((container.get("resources") or {}).get("requests") or {}) if validation.is_extended_resource(name)}
 
 
 def _merge(tolerations: list[Obj], toleration: Obj) -> None:
