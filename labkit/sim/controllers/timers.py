@@ -33,11 +33,12 @@ class Timers:
         Args:
             uid: The object (or, for node-local state, the node name).
             stage: A key of :data:`STAGES`, or any name when ``seconds`` is given.
-            seconds: The stage's length in simulated seconds, for stages an object sets itself
-                (a Job's ``ttlSecondsAfterFinished``).
+            seconds: The stage's length for a deadline the user sets (a Job's ``ttlSecondsAfterFinished``), in
+                real seconds: the clock compresses how long Azure and Kubernetes take, not the time a user
+                gives to look at something (a Job kept an hour stays while the learner reads its log).
         """
         started = self._since.setdefault((uid, stage), self._clock.now())
-        length = self._clock.time_scale * seconds if seconds is not None else self._clock.seconds(STAGES[stage])
+        length = seconds if seconds is not None else self._clock.seconds(STAGES[stage])
         return self._clock.now() >= started + length
 
     def reset(self, uid: str, stage: str) -> None:

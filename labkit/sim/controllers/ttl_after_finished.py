@@ -2,7 +2,8 @@
 
 Its pods go with it, as the controller deletes with propagationPolicy Foreground
 (kubernetes pkg/controller/ttlafterfinished/ttlafterfinished_controller.go). The time counts from when
-this controller first sees the Job finished, on the simulated clock.
+this controller first sees the Job finished, in real seconds (a time the user chose, which the simulated
+clock does not compress).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def test_the_gpu_jobs_pod_succeeded_and_logged_the_gpu(kube):
 def test_a_finished_job_with_a_ttl_is_deleted_with_its_pods(kube, until):
     job = manifests.load(manifests.GPU_WORKLOAD, namespace="status-check")[0]
     job["metadata"]["name"] = "short-lived"
-    job["spec"]["ttlSecondsAfterFinished"] = 60
+    job["spec"]["ttlSecondsAfterFinished"] = 0  # deleted as soon as it finishes
     job["spec"]["template"]["spec"]["nodeSelector"]["agentpool"] = "gpust"
     kube.batch.create_namespaced_job("status-check", job)
     until(lambda: not kube.batch.list_namespaced_job("status-check", field_selector="metadata.name=short-lived").items,
