@@ -240,7 +240,7 @@ def test_daemon_pods_show_the_daemon_controllers_tolerations(kubectl, aks_pool):
     pods = kubectl("get", "pods", "-n", "kube-system", "-o", "name", "--field-selector", f"spec.nodeName={aks_pool}")
     plugin = next(p for p in pods.split() if "aks-windows-gpu-device-plugin" in p)
     described = kubectl("describe", "-n", "kube-system", plugin)
-    assert "Controlled By:  DaemonSet/aks-windows-gpu-device-plugin" in described
+    assert "Controlled By:  DaemonSet/aks-windows-gpu-device-plugin-gpuk" in described
     tolerations = described.split("Tolerations:")[1].split("Events:")[0]
     for toleration in ("node.kubernetes.io/not-ready:NoExecute op=Exists", "node.kubernetes.io/unschedulable:NoSchedule op=Exists",
                        "node.kubernetes.io/pid-pressure:NoSchedule op=Exists"):
@@ -248,7 +248,7 @@ def test_daemon_pods_show_the_daemon_controllers_tolerations(kubectl, aks_pool):
     assert "for 300s" not in tolerations  # daemons tolerate node problems without a time limit
     revisions = kubectl("get", "controllerrevisions", "-n", "kube-system").splitlines()
     assert revisions[0].split() == ["NAME", "CONTROLLER", "REVISION", "AGE"]
-    assert any("daemonset.apps/aks-windows-gpu-device-plugin" in line for line in revisions)
+    assert any("daemonset.apps/aks-windows-gpu-device-plugin-gpuk" in line for line in revisions)
 
 
 def test_wrong_types_and_broken_rules_are_refused_as_kube_apiserver_refuses_them(kubectl):

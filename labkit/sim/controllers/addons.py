@@ -2,12 +2,14 @@
 
 Every AKS cluster has the Windows node agents (``kubectl describe node`` of a real Windows node lists
 cloud-node-manager-windows, csi-azuredisk-node-win and csi-azurefile-node-win in kube-system; requests and
-limits are that output's). Pools that install the GPU driver (``gpuProfile.driver=Install``) also get
+limits are that output's). Each pool that installs the GPU driver (``gpuProfile.driver=Install``) also gets
 AKS's own Windows GPU device plugin (``aks-windows-gpu-device-plugin`` 0.0.19, the AKS managed add-on in
-the supported-kubernetes-versions tables for 1.33-1.36), selected by ``kubernetes.azure.com/agentpool``.
-Like addon-manager's ``Reconcile`` mode, a changed or deleted addon is put back. Image tags follow each
-project's published naming (cloud-provider-azure ``-windows-hpc``, the CSI drivers' ``-windows-hp``);
-the exact tags AKS pins per release are not published.
+the supported-kubernetes-versions tables for 1.33-1.36): a DaemonSet per pool, selecting its nodes by
+``kubernetes.azure.com/agentpool``, so that pools coming and going never change (and restart) the plugin
+of another pool. How AKS itself places its plugin is not published. Like addon-manager's ``Reconcile``
+mode, a changed or deleted addon is put back. Image tags follow each project's published naming
+(cloud-provider-azure ``-windows-hpc``, the CSI drivers' ``-windows-hp``); the exact tags AKS pins per
+release are not published.
 """
 
 from __future__ import annotations
@@ -39,8 +41,7 @@ def _container(name: str, image: str, cpu: str, memory: str, memory_limit: str) 
             "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory_limit}}}
 
 
-def _daemonset(name: str, containers: list[Obj], *, node_selector: Optional[dict[str, str]] = None,
-               affinity: Optional[Obj] = None) -> Obj:
+def _daemonset(name: str, containers: list[Obj], *, node_selector: Optional[dict[str, str]] = None) -> Obj:
     pod_spec: dict[str, Any] = {
         "containers": containers,
         "nodeSelector": {"kubernetes.io/os": "windows", **(node_selector or {})},
@@ -49,8 +50,6 @@ def _daemonset(name: str, containers: list[Obj], *, node_selector: Optional[dict
         "hostNetwork": True,
         "securityContext": {"windowsOptions": {"hostProcess": True, "runAsUserName": "NT AUTHORITY\\SYSTEM"}},
     }
-    if affinity:
-        pod_spec["affinity"] = affinity
     return {
         "apiVersion": "apps/v1", "kind": "DaemonSet",
         "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"k8s-app": name, **_ADDON_LABELS}},
@@ -73,20 +72,19 @@ def node_agents() -> list[Obj]:
     ]
 
 
-def gpu_plugin(pools: list[str]) -> Obj:
-    """AKS's Windows GPU device plugin, on the nodes of the pools that install the driver."""
-    on_pools = {"nodeSelectorTerms": [{"matchExpressions": [
-        {"key": "kubernetes.azure.com/agentpool", "operator": "In", "values": sorted(pools)}]}]}
+def gpu_plugin(pool: str) -> Obj:
+    """AKS's Windows GPU device plugin for the nodes of one pool that installs the driver."""
     plugin = {**_container(GPU_PLUGIN, GPU_PLUGIN, "0", "0", "0"), "resources": {}}
     plugin["volumeMounts"] = [{"name": "device-plugin", "mountPath": "/var/lib/kubelet/device-plugins"}]
-    daemonset = _daemonset(GPU_PLUGIN, [plugin], affinity={"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": on_pools}})
+    daemonset = _daemonset(f"{GPU_PLUGIN}-{pool}", [plugin], node_selector={"kubernetes.azure.com/agentpool": pool})
+    daemonset["metadata"]["labels"]["kubernetes.azure.com/agentpool"] = pool
     daemonset["spec"]["template"]["spec"]["volumes"] = [
         {"name": "device-plugin", "hostPath": {"path": "/var/lib/kubelet/device-plugins"}}]
     return daemonset
 
 
 class AddonManager:
-    """Creates AKS's addons, puts back what was changed or deleted, and removes the GPU plugin when no pool needs it."""
+    """Creates AKS's addons, puts back what was changed or deleted, and removes a pool's GPU plugin with the pool."""
 
     def __init__(self, world: World, admit):
         self.world = world
@@ -97,11 +95,14 @@ class AddonManager:
     def reconcile(self) -> None:
         pools = tuple(self._driver_installing_pools())
         if pools not in self._wanted:
-            addons = node_agents() + ([gpu_plugin(list(pools))] if pools else [])
-            self._wanted = {pools: [self._admit(addon) for addon in addons]}
-        if not pools and self.store.peek("DaemonSet", NAMESPACE, GPU_PLUGIN) is not None:
-            self.store.delete("DaemonSet", NAMESPACE, GPU_PLUGIN)
-        for addon in self._wanted[pools]:
+            self._wanted = {pools: [self._admit(addon) for addon in node_agents() + [gpu_plugin(p) for p in pools]]}
+        wanted = self._wanted[pools]
+        names = {addon["metadata"]["name"] for addon in wanted}
+        for stored in list(self.store.iter("DaemonSet")):
+            meta = stored["metadata"]
+            if meta["namespace"] == NAMESPACE and meta["name"].startswith(GPU_PLUGIN) and meta["name"] not in names:
+                self.store.delete("DaemonSet", NAMESPACE, meta["name"])  # its pool is gone, or installs no driver
+        for addon in wanted:
             self._reconcile(addon)
 
     def _driver_installing_pools(self) -> list[str]:

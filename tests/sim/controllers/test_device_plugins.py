@@ -45,7 +45,7 @@ def test_where_aks_installs_the_driver_its_own_plugin_advertises_the_gpu(kube, m
     make_pool("gpunp")
     assert until(lambda: gpu_of("aksgpunp000000") == ("1", "1"), what="GPU on the auto-driver node")
     (plugin,) = until(lambda: plugin_pods(kube, "aksgpunp000000", "kube-system"), what="AKS's plugin pod")
-    assert plugin.metadata.owner_references[0].name == AKS_PLUGIN
+    assert plugin.metadata.owner_references[0].name == f"{AKS_PLUGIN}-gpunp"  # AKS's DaemonSet for that pool
     assert plugin.spec.containers[0].image == f"mcr.microsoft.com/aks/{AKS_PLUGIN}:0.0.19"
     assert "DirectX device plugin 0.0.19 starting" in kube.core.read_namespaced_pod_log(plugin.metadata.name, "kube-system")
 
@@ -74,6 +74,13 @@ def test_a_second_plugin_on_a_node_adds_no_gpu_and_its_removal_leaves_none_alloc
         assert gpu_history[node][-2:] == [("1", "0"), ("0", "0")]  # allocatable at once, capacity after the grace period
     assert plugin_pods(kube, "aksgpunp000000", "kube-system")  # AKS's plugin still runs, but no longer counts
     assert all(pair[0] in (None, "0", "1") for pair in gpu_history["aksgpunp000000"])  # never two GPUs
+
+
+def test_a_new_pool_leaves_the_other_pools_plugins_running(kube, make_pool, until):
+    (before,) = plugin_pods(kube, "aksgpunp000000", "kube-system")
+    make_pool("gpuxx")
+    until(lambda: plugin_pods(kube, "aksgpuxx000000", "kube-system"), what="the new pool's plugin")
+    assert [p.metadata.uid for p in plugin_pods(kube, "aksgpunp000000", "kube-system")] == [before.metadata.uid]
 
 
 def test_a_plugin_that_restarts_registers_again(kube, gpu_of, until):

@@ -81,7 +81,8 @@ def test_the_kubelet_and_the_node_controller_report_the_node_joining(kube):
 def test_aks_runs_its_windows_node_agents_on_every_windows_node(kube):
     pods = kube.core.list_namespaced_pod("kube-system", field_selector="spec.nodeName=aksgpunp000001").items
     names = sorted(p.metadata.name.rsplit("-", 1)[0] for p in pods)
-    assert names == ["aks-windows-gpu-device-plugin", "cloud-node-manager-windows", "csi-azuredisk-node-win", "csi-azurefile-node-win"]
+    assert names == ["aks-windows-gpu-device-plugin-gpunp", "cloud-node-manager-windows", "csi-azuredisk-node-win",
+                     "csi-azurefile-node-win"]
     assert all(p.status.pod_ip == p.status.host_ip for p in pods)  # host-process pods share the node's address
 
 
