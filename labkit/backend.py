@@ -46,14 +46,13 @@ def connect(params: LabParams) -> Backend:
 
 def _simulator(params: LabParams) -> Backend:
     from labkit.sim import service
-    from labkit.sim.client import StaticTokenCredential
+    from labkit.sim.client import credential
 
     info = service.start()
-    token = Path(info["token_file"]).read_text().strip()
     return Backend(
         name="sim",
         arm_endpoint=info["arm_endpoint"],
-        credential=StaticTokenCredential(token),
+        credential=credential(Path(info["state_dir"]), info["authority"]),
         connection_verify=info["ca_file"],
         subscription_id=params.subscription_id or info["subscription_id"],
         kubeconfig_dir=Path(info["state_dir"]) / "kubeconfigs",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hmac
 import json
 import logging
 import os
@@ -21,8 +20,9 @@ from typing import Any, Optional
 from aiohttp import web
 
 from labkit.files import private_dir, write_private
-from labkit.sim import controllers, kube
+from labkit.sim import access_log, auth, controllers, kube
 from labkit.sim.arm import urls as arm_urls
+from labkit.sim.entra import urls as entra_urls
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.service import process_start, remove_server_file
 from labkit.sim.world import SimConfig, World
@@ -38,20 +38,30 @@ CONTROLLERS = web.AppKey("controllers", controllers.Controllers)
 
 
 def build_app(world: World) -> web.Application:
-    """The aiohttp application: authentication, the two planes, and the controller loop."""
+    """The aiohttp application: the access log, authentication, the two planes and Entra's sign-in, and the
+    controller loop."""
     reconciler = controllers.Controllers(world)
+
+    requests = access_log.AccessLog(world.state_dir)
 
     @web.middleware
     async def authenticate(request: web.Request, handler):
-        if not _bearer_matches(request.headers.get("Authorization", ""), world.token):
-            return _unauthorized(request.path)
+        refused = auth.refusal(request, world)
+        if refused is not None:
+            return refused
         reconciler.reconcile()
         return await handler(request)
 
-    app = web.Application(middlewares=[authenticate], client_max_size=8 * 1024 * 1024)
+    app = web.Application(middlewares=[access_log.middleware(requests), authenticate], client_max_size=8 * 1024 * 1024)
     world.seed_arm()
-    arm_urls.add_routes(app, world)
+    auth.leave_open(app, arm_urls.add_routes(app, world))
     kube.add_routes(app, world)
+    auth.leave_open(app, entra_urls.add_routes(app, world))  # after the Kubernetes plane, which owns /api and /apis
+
+    async def close_log(app: web.Application) -> None:
+        requests.close()
+
+    app.on_cleanup.append(close_log)
 
     async def tick(app: web.Application) -> None:
         async def loop() -> None:
@@ -66,24 +76,6 @@ def build_app(world: World) -> web.Application:
     app.cleanup_ctx.append(tick)
     app[CONTROLLERS] = reconciler
     return app
-
-
-def _bearer_matches(authorization: str, token: str) -> bool:
-    """Whether an Authorization header carries ``token``, compared in constant time.
-
-    As bytes: aiohttp keeps undecodable header bytes as surrogates, which ``compare_digest`` refuses in a str.
-    """
-    sent = authorization.encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(sent, f"Bearer {token}".encode())
-
-
-def _unauthorized(path: str) -> web.Response:
-    if path.startswith("/subscriptions") or path.startswith("/providers"):
-        body: dict[str, Any] = {"error": {"code": "AuthenticationFailed", "message": "Authentication failed: a valid bearer token is required."}}
-    else:
-        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
-    return web.json_response(body, status=401)
 
 
 def ssl_context(state_dir: Path) -> ssl.SSLContext:

@@ -11,10 +11,11 @@ from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
 
-from labkit.sim.arm import api_versions
+from labkit.sim.arm import api_versions, subscriptions
 from labkit.sim.arm.agent_pools import AgentPool
 from labkit.sim.arm.exceptions import ArmError, not_found
 from labkit.sim.arm.ids import PROVIDER
+from labkit.sim.origin import server_url
 from labkit.sim.store import Obj
 from labkit.sim.world import World
 
@@ -30,9 +31,8 @@ class Call:
 
     @property
     def base_url(self) -> str:
-        """This server's own address, as the client reached it (port of the accepting socket)."""
-        port = self.request.transport.get_extra_info("sockname")[1]
-        return f"https://127.0.0.1:{port}"
+        """This server's own address, as the client reached it."""
+        return server_url(self.request)
 
 
 Handler = Callable[[Call], Awaitable[web.StreamResponse]]
@@ -45,17 +45,35 @@ async def dispatch(request: web.Request, world: World, routes: list[Route]) -> w
     world.advance_arm()  # the controllers advance it too; doing it here keeps answers current on their own
     try:
         handler, params, resource_type = _route(routes, request.method, request.path.rstrip("/"))
-        if params["sub"].lower() != world.config.subscription_id.lower():
+        if "sub" in params and world.subscriptions.get(params["sub"]) is None:
             raise not_found("SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")
-        api_version = request.query.get("api-version")
-        if not api_version:
-            raise ArmError(400, "MissingApiVersionParameter",
-                           "The api-version query parameter (?api-version=) is required for all requests.")
-        api_versions.require(resource_type, api_version, world.config.location)
+        api_version = _api_version(request, resource_type, world)
         _injected_failure(request, world)
         return await handler(Call(request, world, params, api_version))
     except ArmError as error:
-        return web.json_response(error.body(), status=error.status, headers=error.headers)
+        return _error(error)
+
+
+async def cloud_metadata(request: web.Request, world: World) -> web.Response:
+    """``GET /metadata/endpoints``: the cloud the simulator is, which ARM serves to anyone (no token, no faults)."""
+    try:
+        _api_version(request, "metadata", world)
+    except ArmError as error:
+        return _error(error)
+    return _json(subscriptions.cloud(server_url(request)))
+
+
+def _api_version(request: web.Request, resource_type: str, world: World) -> str:
+    api_version = request.query.get("api-version")
+    if not api_version:
+        raise ArmError(400, "MissingApiVersionParameter",
+                       "The api-version query parameter (?api-version=) is required for all requests.")
+    api_versions.require(resource_type, api_version, world.config.location)
+    return api_version
+
+
+def _error(error: ArmError) -> web.Response:
+    return web.json_response(error.body(), status=error.status, headers=error.headers)
 
 
 def _injected_failure(request: web.Request, world: World) -> None:
@@ -89,6 +107,21 @@ def _route(routes: list[Route], method: str, path: str) -> tuple[Handler, dict[s
     if path_known:
         raise ArmError(405, "HttpMethodNotAllowed", f"The HTTP method '{method}' is not supported at '{path}'.")
     raise not_found("InvalidResourceType", f"The resource type for '{path}' could not be found.")
+
+
+# --- subscriptions and tenants ---------------------------------------------------------------------
+
+
+async def list_subscriptions(call: Call) -> web.Response:
+    return _json({"value": call.world.subscriptions.list()})
+
+
+async def get_subscription(call: Call) -> web.Response:
+    return _json(call.world.subscriptions.get(call.params["sub"]))
+
+
+async def list_tenants(call: Call) -> web.Response:
+    return _json({"value": call.world.subscriptions.tenants()})
 
 
 # --- resource groups, providers, features ----------------------------------------------------------
