@@ -22,12 +22,13 @@ import json
 import os
 import re
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from aiohttp import web
+
+from labkit.sim.auth import is_arm
 
 FILE = "access.log"
 #: Size at which the log moves aside to ``access.log.1``.
@@ -109,9 +110,29 @@ def read(state_dir: Path, *, since: Optional[float] = None) -> list[dict[str, An
     return [entry for entry in entries if entry["time"] >= cutoff]
 
 
-def count_by(entries: list[dict[str, Any]], *keys: str) -> Counter:
-    """How many requests share each combination of ``keys`` (``route`` is the path with its names as placeholders)."""
-    return Counter(tuple(route_of(e["path"]) if key == "route" else e.get(key) for key in keys) for e in entries)
+def summary(entries: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Requests counted by step (``by="step"``: step and client, split by plane) or by route (``by="route"``: client,
+    method and :func:`route_of` the path), the largest counts first; errors are answers of 400 and above."""
+    keys = ("step", "client") if by == "step" else ("client", "method", "route")
+    rows: dict[tuple, dict[str, Any]] = {}
+    for entry in entries:
+        values = {"route": route_of(entry["path"]), **entry}
+        key = tuple(values.get(name) for name in keys)
+        row = rows.setdefault(key, {**dict(zip(keys, key)), "requests": 0, "arm": 0, "kubernetes": 0, "sign_in": 0,
+                                    "errors": 0})
+        row["requests"] += 1
+        row[plane_of(entry["path"])] += 1
+        row["errors"] += entry.get("status", 0) >= 400
+    return sorted(rows.values(), key=lambda row: (-row["requests"], [str(row[k]) for k in keys]))
+
+
+def plane_of(path: str) -> str:
+    """``arm`` (ARM and its metadata), ``sign_in`` (the Entra stand-in) or ``kubernetes``."""
+    if is_arm(path) or path.lower().startswith("/metadata/"):
+        return "arm"
+    if "/oauth2/" in path or "/.well-known/" in path or "/discovery/" in path:
+        return "sign_in"
+    return "kubernetes"
 
 
 def route_of(path: str) -> str:
