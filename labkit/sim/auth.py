@@ -55,7 +55,7 @@ def _arm_refusal(authorization: Optional[str], world: Any, authority: str) -> Op
                                  "Authentication failed. The 'Authorization' header is missing.")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token or not token.isascii():
+    if scheme.lower() != "bearer" or not token:
         return _arm_unauthorized(world, authority, "AuthenticationFailed",
                                  "Authentication failed. The 'Authorization' header is provided in an invalid format.")
     try:
@@ -71,7 +71,7 @@ def _arm_refusal(authorization: Optional[str], world: Any, authority: str) -> Op
                                  f"The access token has been obtained for wrong audience or resource "
                                  f"'{_unverified(token).get('aud')}'. It should exactly match with one of the allowed "
                                  f"audiences {allowed}.")
-    except (jwt.InvalidTokenError, ValueError, TypeError):  # PyJWT's errors, and what odd JSON inside may raise
+    except (jwt.InvalidTokenError, ValueError, TypeError):  # PyJWT's, an undecodable header's, odd JSON inside's
         return _arm_unauthorized(world, authority, "InvalidAuthenticationToken", "The access token is invalid.")
     return None
 
