@@ -230,3 +230,9 @@ def test_driver_type_needs_aks_preview():
     printed = command("create_pool", params_of("grid", 2))
     assert printed.splitlines()[0] == NEEDS_AKS_PREVIEW and "--driver-type GRID" in printed
     pytest.skip(f"az aks nodepool add --driver-type: {NO_AKS_PREVIEW}")
+
+
+def test_az_login_without_az_says_how_to_get_it(sim, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "labkit", "sim", "az-login", "--state-dir", str(sim.state_dir),
+                           "--az", str(tmp_path / "no-az")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "the az CLI was not found" in done.stderr and done.stdout == ""

@@ -234,3 +234,14 @@ def test_the_sign_in_routes_answer_without_a_token(sim, principal, wire):
                          ("GET", f"/{principal.tenant_id}/discovery/v2.0/keys"),
                          ("POST", f"/{principal.tenant_id}/oauth2/v2.0/token")]:
         assert wire(method, path).status_code in (200, 400), path  # the token endpoint: 400 for an empty form
+
+
+def test_status_says_where_to_sign_in_and_never_shows_the_secret(sim):
+    from labkit.sim import service
+
+    info = service.status(sim.state_dir)
+    assert (info["authority"], info["tenant_id"]) == (sim.url, sim.config.tenant_id)
+    secret_file = info["client_secret_file"]
+    assert oct((sim.state_dir / "client-secret").stat().st_mode & 0o777) == "0o600" == oct(
+        (sim.state_dir / "signing-key.pem").stat().st_mode & 0o777)
+    assert read_secret(sim.state_dir) not in repr(info) and secret_file.endswith("client-secret")

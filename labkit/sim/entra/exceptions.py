@@ -13,6 +13,12 @@ from datetime import datetime, timezone
 from labkit.sim.store import Obj
 
 
+#: Entra's explanation of an application or resource a tenant does not have (AADSTS700016, AADSTS500011).
+_NOT_INSTALLED = ("This can happen if the application has not been installed by the administrator of the tenant or "
+                  "consented to by any user in the tenant. You may have sent your authentication request to the wrong "
+                  "tenant.")
+
+
 class EntraError(Exception):
     """An answer of Entra's token endpoint other than a token: HTTP status, OAuth error, AADSTS code and text."""
 
@@ -54,10 +60,7 @@ def unsupported_grant_type(grant_type: str) -> EntraError:
 
 def unknown_application(client_id: str, tenant: str) -> EntraError:
     return EntraError(400, "unauthorized_client", 700016,
-                      f"Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can "
-                      "happen if the application has not been installed by the administrator of the tenant or "
-                      "consented to by any user in the tenant. You may have sent your authentication request to the "
-                      "wrong tenant.")
+                      f"Application with identifier '{client_id}' was not found in the directory '{tenant}'. {_NOT_INSTALLED}")
 
 
 def invalid_secret(client_id: str) -> EntraError:
@@ -68,7 +71,4 @@ def invalid_secret(client_id: str) -> EntraError:
 
 def unknown_resource(resource: str, tenant: str) -> EntraError:
     return EntraError(400, "invalid_resource", 500011,
-                      f"The resource principal named {resource} was not found in the tenant named {tenant}. This can "
-                      "happen if the application has not been installed by the administrator of the tenant or "
-                      "consented to by any user in the tenant. You might have sent your authentication request to the "
-                      "wrong tenant.")
+                      f"The resource principal named {resource} was not found in the tenant named {tenant}. {_NOT_INSTALLED}")
