@@ -86,3 +86,19 @@ def test_labkit_sim_requests_counts_by_step_and_route_and_lists(fresh_sim):
     assert listed[-1].split()[1:4] == ["az", "show_pool", "404"] and "api-version=2026-08-01" in listed[-1]
     refused = CliRunner().invoke(main, ["sim", "requests", *state, "--since", "yesterday"])
     assert refused.exit_code == 2 and "a duration such as 90s" in refused.output
+
+
+def test_labkit_s_own_requests_say_so_and_carry_a_step_label_from_the_environment(sim, monkeypatch):
+    from labkit import Lab, load_params
+
+    monkeypatch.setenv("LABKIT_STATE_DIR", str(sim.state_dir))
+    monkeypatch.setenv("AZURE_HTTP_USER_AGENT", "labkit-step/show_cluster")
+    before = len(access_log.read(sim.state_dir))
+    lab = Lab(load_params(lab_id="uaone"))
+    lab.cluster_version()
+    lab.k8s.list("Node")
+    made = access_log.read(sim.state_dir)[before:]
+    arm = [e for e in made if access_log.plane_of(e["path"]) == "arm"]
+    kubernetes = [e for e in made if access_log.plane_of(e["path"]) == "kubernetes"]
+    assert arm and {(e["client"], e["step"]) for e in arm} == {("labkit", "show_cluster")}
+    assert kubernetes and {e["client"] for e in kubernetes} == {"labkit"}
