@@ -22,8 +22,8 @@ from aiohttp import web
 from labkit.files import private_dir, write_private
 from labkit.sim import access_log, auth, controllers, kube
 from labkit.sim.arm import urls as arm_urls
-from labkit.sim.entra import urls as entra_urls
 from labkit.sim.certs import ensure_certificates
+from labkit.sim.entra import urls as entra_urls
 from labkit.sim.service import process_start, remove_server_file
 from labkit.sim.world import SimConfig, World
 
@@ -41,7 +41,6 @@ def build_app(world: World) -> web.Application:
     """The aiohttp application: the access log, authentication, the two planes and Entra's sign-in, and the
     controller loop."""
     reconciler = controllers.Controllers(world)
-
     requests = access_log.AccessLog(world.state_dir)
 
     @web.middleware
