@@ -159,6 +159,8 @@ def registered(sim, terminal, azure, until) -> dict[str, str]:
 
 def test_subscription_steps(sim, registered, terminal):
     assert "aks-nodepool1" in terminal.run("kubectl get nodes -o name")  # get-credentials wrote KUBECONFIG's file
+    home = Path(terminal.env["HOME"])
+    assert not (home / ".azure").exists() and not (home / ".kube" / "config").exists()  # the user's own: untouched
     assert registered["show_cluster"] == sim.config.kubernetes_version
     assert registered["register_feature"] in ("Registering", "Registered")  # `az feature show`, right after
     assert command("preview_extension", load_params()).startswith("# only for --driver-type")  # said where printed
@@ -209,7 +211,8 @@ def test_a_parameter_set_from_pools_to_cleanup(name, sim, registered, terminal, 
 
 
 def run_kubectl_steps(terminal: Terminal, params: LabParams, kubectl: str) -> None:
-    """deploy_plugin, show_capacity and run_workload as printed, with one kubectl; run twice, they change nothing."""
+    """deploy_plugin, show_capacity and run_workload as printed, with one kubectl (the defaults' second run, with the
+    other kubectl, applies what is already there: it must pass as well)."""
     namespace = params.plugin_namespace
     terminal.run(command("deploy_plugin", params), kubectl=kubectl, step="deploy_plugin")
     pods = terminal.run(f"kubectl get pods -n {namespace} -l name=nvidia-device-plugin-ds "
