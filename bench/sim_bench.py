@@ -24,7 +24,7 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.resource.features import FeatureClient
 
 from labkit.sim import service
-from labkit.sim.client import StaticTokenCredential
+from labkit.sim.client import credential as sim_credential
 from labkit.sim.server import SimServer
 from labkit.sim.world import DEFAULT_TIME_SCALE
 
@@ -46,7 +46,7 @@ class Clients:
     """The real SDK clients, pointed at the simulator with nothing but what ``service.status`` says."""
 
     def __init__(self, info: dict[str, Any]):
-        credential = StaticTokenCredential(Path(info["token_file"]).read_text().strip())
+        credential = sim_credential(Path(info["state_dir"]), info["authority"])
         options = {"base_url": info["arm_endpoint"], "connection_verify": info["ca_file"], "polling_interval": POLL_S}
         self.aks = ContainerServiceClient(credential, info["subscription_id"], **options)
         self.features = FeatureClient(credential, info["subscription_id"], **options).features

@@ -20,6 +20,20 @@ from labkit.params import LabParams
 AZURE_ARM_ENDPOINT = "https://management.azure.com"
 
 
+def _user_agent() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"labkit/{version('labkit')}"
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "labkit/0"
+
+
+#: What labkit's requests say they come from, before the SDK's own User-Agent (Azure's logs and the simulator's
+#: access log show it; $AZURE_HTTP_USER_AGENT, e.g. labkit-step/<name>, is added after it by the Azure SDK).
+USER_AGENT = _user_agent()
+
+
 @dataclass(frozen=True)
 class Backend:
     """Endpoints and credentials for one backend; everything else is the same code."""
@@ -34,7 +48,8 @@ class Backend:
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments every Azure management client takes."""
-        return {"base_url": self.arm_endpoint, "connection_verify": self.connection_verify, "polling_interval": self.poll_seconds}
+        return {"base_url": self.arm_endpoint, "connection_verify": self.connection_verify,
+                "polling_interval": self.poll_seconds, "user_agent": USER_AGENT}
 
 
 def connect(params: LabParams) -> Backend:
@@ -46,14 +61,13 @@ def connect(params: LabParams) -> Backend:
 
 def _simulator(params: LabParams) -> Backend:
     from labkit.sim import service
-    from labkit.sim.client import StaticTokenCredential
+    from labkit.sim.client import credential
 
     info = service.start()
-    token = Path(info["token_file"]).read_text().strip()
     return Backend(
         name="sim",
         arm_endpoint=info["arm_endpoint"],
-        credential=StaticTokenCredential(token),
+        credential=credential(Path(info["state_dir"]), info["authority"]),
         connection_verify=info["ca_file"],
         subscription_id=params.subscription_id or info["subscription_id"],
         kubeconfig_dir=Path(info["state_dir"]) / "kubeconfigs",

@@ -86,6 +86,66 @@ def kubeconfig(state_dir: Optional[Path]) -> None:
         raise click.ClickException(str(error)) from None
 
 
+@sim.command("az-login")
+@_STATE_DIR
+@click.option("--az", "az_program", default=None, help="The az program (default: $LABKIT_AZ, else az on PATH).")
+def az_login(state_dir: Optional[Path], az_program: Optional[str]) -> None:
+    """Sign the real az CLI in to the simulator, in a configuration of its own; prints the export lines to use it.
+
+    In a terminal: eval "$(labkit sim az-login)". Your own az login (~/.azure) is not touched.
+    """
+    from labkit.sim.az_login import AzLoginError, sign_in
+
+    try:
+        info = service.start(state_dir)
+        config = sign_in(Path(info["state_dir"]), info["arm_endpoint"], az=az_program)
+    except (service.SimServiceError, AzLoginError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("\n".join(config.exports()))
+    click.echo(f"# az is signed in to the simulator at {info['arm_endpoint']} (subscription {info['subscription_id']}) "
+               f"in {config.config_dir}", err=True)
+
+
+@sim.command()
+@_STATE_DIR
+@click.option("--since", metavar="DURATION", help="Only the requests of the last DURATION, e.g. 90s, 5m or 2h.")
+@click.option("--by", type=click.Choice(["step", "route"]), default="step", show_default=True,
+              help="Count by the step a client labelled (User-Agent labkit-step/NAME) and client, or by route.")
+@click.option("--list", "as_list", is_flag=True, help="One line per request instead, as they came (like az --debug).")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def requests(state_dir: Optional[Path], since: Optional[str], by: str, as_list: bool, as_json: bool) -> None:
+    """Which requests the simulator answered, from its access log: counted by step or route, or listed."""
+    from labkit.sim import access_log
+
+    entries = access_log.read(state_dir or service.default_state_dir(), since=_since(since))
+    rows = entries if as_list else access_log.summary(entries, by)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif as_list:
+        for e in rows:
+            click.echo(f"{e['time']}  {e['client']:9} {e['step'] or '-':18} {e['status']}  {e['ms']:>7.1f} ms  "
+                       f"{e['method']:6} {e['path']}" + (f"?api-version={e['api_version']}" if e["api_version"] else ""))
+    else:
+        names = ["step", "client"] if by == "step" else ["client", "method", "route"]
+        columns = names + ["requests", "arm", "kubernetes", "sign_in", "errors"]
+        table = [[str(row[c] if row[c] is not None else "-") for c in columns] for row in rows]
+        widths = [max([len(c)] + [len(line[i]) for line in table]) for i, c in enumerate(columns)]
+        for line in [[c.upper() for c in columns]] + table:
+            click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+
+
+def _since(text: Optional[str]) -> Optional[float]:
+    import re
+    import time
+
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([smh])", text.strip())
+    if match is None:
+        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 5m or 2h", param_hint="--since")
+    return time.time() - float(match[1]) * {"s": 1, "m": 60, "h": 3600}[match[2]]
+
+
 @sim.group()
 def fault() -> None:
     """Failures to practise: switch a scenario on (add), see them (list), switch all off (clear)."""

@@ -53,27 +53,34 @@ def _apply(s: _Step, manifest: str, *, pool: Optional[str] = None) -> str:
     return f"labkit manifest {manifest} {' '.join(flags)} | kubectl apply -f -"
 
 
+#: What core `az` lacks for a flag the lessons may print (`unrecognized arguments` in az 2.91), said beside the command.
+NEEDS_AKS_PREVIEW = "# --driver-type needs the aks-preview extension: az extension add --name aks-preview (online)"
+
+
 def _pool_add(s: _Step, *, manual: bool) -> str:
-    p = s.params
-    name = p.manual_pool_name if manual else p.pool_name
-    tags = pool_tags(p.lab_id, MANUAL_DRIVER_LESSON if manual else AUTO_DRIVER_LESSON)
+    """``az aks nodepool add`` for the pool labkit creates: the same spec as the request body (:mod:`labkit.pools`)."""
+    spec = s.params.pool_spec(manual=manual)
+    tags = pool_tags(s.params.lab_id, MANUAL_DRIVER_LESSON if manual else AUTO_DRIVER_LESSON)
     parts = [
-        f"az aks nodepool add --resource-group {p.resource_group} --cluster-name {p.cluster_name} --name {name}",
-        f"--node-count {p.node_count} --os-type Windows" + (f" --os-sku {p.os_sku}" if p.os_sku else "")
-        + (f" --kubernetes-version {p.kubernetes_version}" if p.kubernetes_version else "")
-        + f" --node-vm-size {p.vm_size}"
-        + (" --gpu-driver none" if manual else (f" --driver-type {p.driver_type}" if p.driver_type else ""))
-        + (" --enable-fips-image" if p.enable_fips else ""),
+        f"az aks nodepool add --resource-group {s.params.resource_group} --cluster-name {s.params.cluster_name} --name {spec.name}",
+        f"--node-count {spec.count} --os-type Windows" + (f" --os-sku {spec.os_sku}" if spec.os_sku else "")
+        + (f" --kubernetes-version {spec.orchestrator_version}" if spec.orchestrator_version else "")
+        + f" --node-vm-size {spec.vm_size}"
+        + (" --gpu-driver none" if spec.gpu_driver == "None" else "")
+        + (f" --driver-type {spec.driver_type}" if spec.driver_type else "")
+        + (" --enable-fips-image" if spec.enable_fips else ""),
         "--tags " + " ".join(f"{key}={value}" for key, value in tags.items()),
     ]
-    return " \\\n    ".join(parts)
+    command = " \\\n    ".join(parts)
+    return f"{NEEDS_AKS_PREVIEW}\n{command}" if spec.driver_type else command
 
 
 STEPS: dict[str, Callable[[_Step], str]] = {
     "get_credentials": lambda s: f"az aks get-credentials --resource-group {s.params.resource_group} --name {s.params.cluster_name}",
     "show_cluster": lambda s: (f"az aks show --resource-group {s.params.resource_group} --name {s.params.cluster_name} "
                                "--query kubernetesVersion -o tsv"),
-    "preview_extension": lambda s: "az extension add --name aks-preview\naz extension update --name aks-preview",
+    "preview_extension": lambda s: ("# only for --driver-type; it installs from Microsoft's extension index (online)\n"
+                                    "az extension add --name aks-preview\naz extension update --name aks-preview"),
     "register_feature": lambda s: f"az feature register {_FEATURE}\naz feature show {_FEATURE} --query properties.state -o tsv",
     "register_provider": lambda s: "az provider register --namespace Microsoft.ContainerService",
     "create_pool": lambda s: _pool_add(s, manual=False),

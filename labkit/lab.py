@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit import catalog
-from labkit.backend import Backend, connect
+from labkit.backend import USER_AGENT, Backend, connect
 from labkit.catalog import GA_API_VERSION, PREVIEW_API_VERSION
 from labkit.errors import OperationError
 from labkit.failures import reported
@@ -97,6 +97,7 @@ class Lab:
         from labkit.k8s import Kubernetes
 
         api_client = config.new_client_from_config(config_file=str(self.kubeconfig_path))
+        api_client.user_agent = USER_AGENT
         with reported("reading the cluster's API discovery"):
             return Kubernetes(DynamicClient(api_client))
 

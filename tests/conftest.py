@@ -69,6 +69,15 @@ def monkeypatch_module():
 
 
 @pytest.fixture(scope="session")
+def arm_token():
+    """``arm_token(server)``: an ARM access token from ``server``'s Entra stand-in, through azure-identity, for calls
+    on the wire."""
+    from labkit.sim.client import credential
+
+    return lambda server: credential(server.state_dir, server.url).get_token("https://management.azure.com/.default").token
+
+
+@pytest.fixture(scope="session")
 def until():
     """``until(condition, seconds=10, what=...)``: poll until truthy and return that value; fail after ``seconds``."""
     return _poll

@@ -12,6 +12,7 @@ from labkit.capacity import gpu_nodes, wait_for_gpus
 from labkit.cleanup import cleanup, leftovers, other_labs_pools
 from labkit.kube_objects import deploy_device_plugin, ensure_namespace, run_workload
 from labkit.pools import create_gpu_pool, get_pool, pool_body
+from labkit.sim.entra.directory import read_secret
 from labkit.prereqs import cluster_checks, tool_checks
 from labkit.preview import feature_state, register_feature, register_provider, wait_for_provider
 
@@ -25,7 +26,8 @@ def lab_of(lab_id: str, **values) -> Lab:
 def test_lab_uses_the_running_simulator_and_hides_the_token(lab, sim):
     assert lab.backend.arm_endpoint == sim.url
     assert lab.backend.subscription_id == sim.config.subscription_id
-    assert sim.world.token not in repr(lab) + repr(lab.backend.credential)
+    shown = repr(lab) + repr(lab.backend.credential)
+    assert sim.world.token not in shown and read_secret(sim.state_dir) not in shown
 
 
 def test_kubeconfig_is_private_and_outside_the_repository(lab):

@@ -1,31 +1,28 @@
-"""What a client needs to talk to the simulator with the real SDKs: its token as an Azure credential."""
+"""How a client signs in to the simulator with the real SDKs: azure-identity's ``ClientSecretCredential`` against the
+simulator's Entra stand-in, as it would against Entra with an app registration's secret."""
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 from typing import Any
 
-from azure.core.credentials import AccessToken, AccessTokenInfo
 
+def credential(state_dir: Path, authority: str, **options: Any) -> Any:
+    """A ``ClientSecretCredential`` of the simulator's app registration, at its authority ``authority``.
 
-class StaticTokenCredential:
-    """An azure-core token credential that hands out one fixed bearer token (the simulator's).
+    Instance discovery asks login.microsoftonline.com whether an authority is known, which an offline simulator is
+    not: it is off. ``options`` go to the credential (e.g. ``user_agent``).
 
     Example:
         >>> from azure.mgmt.containerservice import ContainerServiceClient
-        >>> credential = StaticTokenCredential("token")
-        >>> client = ContainerServiceClient(credential, "sub", base_url="https://127.0.0.1:1",
-        ...                                 connection_verify="ca.pem")
+        >>> aks = ContainerServiceClient(credential(state_dir, url), subscription_id, base_url=url,
+        ...                              connection_verify=str(state_dir / "ca.pem"))        # doctest: +SKIP
     """
+    from azure.identity import ClientSecretCredential
 
-    def __init__(self, token: str):
-        self._token = token
+    from labkit.sim.entra.directory import read_principal, read_secret
 
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-    def get_token_info(self, *scopes: str, **kwargs: Any) -> AccessTokenInfo:
-        return AccessTokenInfo(self._token, int(time.time()) + 3600)
-
-    def __repr__(self) -> str:  # never show the token
-        return "StaticTokenCredential(<hidden>)"
+    principal = read_principal(Path(state_dir))
+    return ClientSecretCredential(principal.tenant_id, principal.client_id, read_secret(Path(state_dir)),
+                                  authority=authority, disable_instance_discovery=True,
+                                  connection_verify=str(Path(state_dir) / "ca.pem"), **options)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hmac
 import logging
 import os
 import signal
@@ -21,9 +20,10 @@ from typing import Any, Callable, Optional
 from aiohttp import web
 
 from labkit.files import private_dir
-from labkit.sim import apierrors, bodies, controllers, kube
+from labkit.sim import access_log, apierrors, auth, bodies, controllers, kube
 from labkit.sim.arm import urls as arm_urls
 from labkit.sim.certs import ensure_certificates
+from labkit.sim.entra import urls as entra_urls
 from labkit.sim.state_lock import ServerLock, StateInUse
 from labkit.sim.store import StateLost, UnreadableState
 from labkit.sim.world import SimConfig, World
@@ -45,13 +45,16 @@ StateLostHandler = Callable[[str], None]
 
 
 def build_app(world: World, on_state_lost: StateLostHandler) -> web.Application:
-    """The aiohttp application: authentication, body limits, the two planes, and the controller loop."""
+    """The aiohttp application: the access log, authentication, body limits, the two planes and Entra's sign-in,
+    and the controller loop."""
     reconciler = controllers.Controllers(world)
+    requests = access_log.AccessLog(world.state_dir)
 
     @web.middleware
     async def authenticate(request: web.Request, handler):
-        if not _bearer_matches(request.headers.get("Authorization", ""), world.token):
-            return _unauthorized(request.path)
+        refused = auth.refusal(request, world)
+        if refused is not None:
+            return refused
         try:
             reconciler.reconcile()
             return await handler(request)
@@ -59,11 +62,17 @@ def build_app(world: World, on_state_lost: StateLostHandler) -> web.Application:
             on_state_lost(str(error))
             return _unavailable(request.path, str(error))
 
-    app = web.Application(middlewares=[authenticate, limit_bodies],
+    app = web.Application(middlewares=[access_log.middleware(requests), authenticate, limit_bodies],
                           client_max_size=max(bodies.ARM_MAX_BODY_BYTES, bodies.KUBE_MAX_BODY_BYTES))
     world.seed_arm()
-    arm_urls.add_routes(app, world)
+    auth.leave_open(app, arm_urls.add_routes(app, world))
     kube.add_routes(app, world)
+    auth.leave_open(app, entra_urls.add_routes(app, world))  # after the Kubernetes plane, which owns /api and /apis
+
+    async def close_log(app: web.Application) -> None:
+        requests.close()
+
+    app.on_cleanup.append(close_log)
 
     async def tick(app: web.Application) -> None:
         async def loop() -> None:
@@ -90,22 +99,13 @@ def build_app(world: World, on_state_lost: StateLostHandler) -> web.Application:
     return app
 
 
-def _bearer_matches(authorization: str, token: str) -> bool:
-    """Whether an Authorization header carries ``token``, compared in constant time.
-
-    As bytes: aiohttp keeps undecodable header bytes as surrogates, which ``compare_digest`` refuses in a str.
-    """
-    sent = authorization.encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(sent, f"Bearer {token}".encode())
-
-
 @web.middleware
 async def limit_bodies(request: web.Request, handler):
     """Refuse a body over its plane's limit (413), and an ARM body that is not JSON (400), in the plane's words.
 
     The body read here is the one the handlers read again (aiohttp keeps it).
     """
-    arm = _is_arm(request.path)
+    arm = auth.is_arm(request.path)
     limit = bodies.ARM_MAX_BODY_BYTES if arm else bodies.KUBE_MAX_BODY_BYTES
     if (request.content_length or 0) > limit:
         return _too_large(arm, limit)
@@ -135,24 +135,11 @@ def _too_large(arm: bool, limit: int) -> web.Response:
 
 def _unavailable(path: str, why: str) -> web.Response:
     message = f"the simulator is stopping: {why}"
-    if _is_arm(path):
+    if auth.is_arm(path):
         return web.json_response({"error": {"code": "ServiceUnavailable", "message": message}}, status=503)
     status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
               "reason": "ServiceUnavailable", "code": 503}
     return web.json_response(status, status=503)
-
-
-def _is_arm(path: str) -> bool:
-    return path.lower().startswith(("/subscriptions", "/providers"))
-
-
-def _unauthorized(path: str) -> web.Response:
-    if _is_arm(path):
-        body: dict[str, Any] = {"error": {"code": "AuthenticationFailed", "message": "Authentication failed: a valid bearer token is required."}}
-    else:
-        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
-    return web.json_response(body, status=401)
 
 
 def ssl_context(state_dir: Path) -> ssl.SSLContext:

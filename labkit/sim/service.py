@@ -22,6 +22,7 @@ from typing import Any, Optional
 from labkit.errors import LabError
 from labkit.files import exclusive_lock, private_dir, write_private
 from labkit.sim import state_lock
+from labkit.sim.entra.directory import SECRET_FILE as CLIENT_SECRET_FILE
 from labkit.sim.world import SimConfig, kubeconfig_yaml, read_token
 
 
@@ -79,6 +80,9 @@ def status(state_dir: Optional[Path] = None) -> dict[str, Any]:
         "kubernetes_endpoint": server.get("url") if server else None,
         "ca_file": str(state_dir / "ca.pem"),
         "token_file": str(state_dir / "token"),
+        "authority": server.get("url") if server else None,
+        "tenant_id": config.get("tenant_id"),
+        "client_secret_file": str(state_dir / CLIENT_SECRET_FILE),
         "subscription_id": config.get("subscription_id"),
         "resource_group": config.get("resource_group"),
         "cluster_name": config.get("cluster_name"),

@@ -18,6 +18,8 @@ from labkit.sim.arm.operations import Operations
 from labkit.sim.arm.records import Records
 from labkit.sim.arm.compute import Compute, default_vcpu_quota
 from labkit.sim.arm.registrations import Registrations
+from labkit.sim.arm.subscriptions import Subscriptions
+from labkit.sim.entra.directory import Directory
 from labkit.sim.faults import Faults
 from labkit.sim.store import Store
 
@@ -45,6 +47,8 @@ class SimConfig:
     """What the simulated subscription and cluster look like; saved in ``config.json``."""
 
     subscription_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    #: The Entra tenant the subscription belongs to, whose stand-in signs the ARM plane's access tokens.
+    tenant_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     resource_group: str = "myResourceGroup"
     cluster_name: str = "myAKSCluster"
     location: str = "eastus"
@@ -99,6 +103,8 @@ class World:
         self.store = Store(state_dir / "state.db")
         self.clock = Clock(config.time_scale)
         self.token = ensure_token(state_dir)
+        self.directory = Directory(state_dir, config.tenant_id)
+        self.subscriptions = Subscriptions(config)
         self.ids = ArmIds(config)
         self.faults = Faults(state_dir)
         records = Records(self.store)
@@ -135,7 +141,8 @@ class World:
 
 
 def ensure_token(state_dir: Path) -> str:
-    """The bearer token clients must send, minted on first use; every caller gets the same one."""
+    """The Kubernetes plane's bearer token (an AKS local account's), minted on first use; every caller gets the same
+    one. The ARM plane takes access tokens from the simulator's Entra stand-in instead."""
     return create_private(state_dir / "token", secrets.token_urlsafe(32).encode()).decode().strip()
 
 

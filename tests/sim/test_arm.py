@@ -18,7 +18,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 
 from labkit.catalog import GA_API_VERSION
 from labkit.sim.arm.agent_pools import POOL_TYPE
-from labkit.sim.client import StaticTokenCredential
+from labkit.sim.client import credential
 from labkit.sim.server import SimServer
 
 PREVIEW = "2026-08-02-preview"
@@ -31,7 +31,7 @@ LRO_TIMEOUT = 5
 def client(cls, server: SimServer, **options):
     """An SDK client of ``cls`` talking to ``server`` exactly as it would to Azure."""
     return cls(
-        StaticTokenCredential(server.world.token), server.config.subscription_id, base_url=server.url,
+        credential(server.state_dir, server.url), server.config.subscription_id, base_url=server.url,
         connection_verify=str(server.state_dir / "ca.pem"), polling_interval=0.01, **options,
     )
 
@@ -87,10 +87,10 @@ def gpu_ready(sim, until):
 class Wire:
     """Plain https calls with the simulator's token, for checking status codes and headers."""
 
-    def __init__(self, server: SimServer):
+    def __init__(self, server: SimServer, token: str):
         self.server = server
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {server.world.token}"
+        self.session.headers["Authorization"] = f"Bearer {token}"
 
     def pool_url(self, pool: str) -> str:
         config = self.server.config
@@ -160,7 +160,7 @@ def test_credentials_are_a_kubeconfig_the_kubernetes_client_loads(sim, aks, name
     kube_config.load_kube_config_from_dict(kubeconfig, client_configuration=configuration)
     assert configuration.host == sim.url
     assert kubeconfig["users"][0]["name"] == f"cluster{kind}_{names[0]}_{names[1]}"
-    assert configuration.api_key["BearerToken"] == f"Bearer {sim.world.token}"
+    assert configuration.api_key["BearerToken"] == f"Bearer {sim.world.token}"  # the cluster's, not an ARM token
 
 
 def test_pool_create_get_list_delete(gpu_ready, aks, names):
@@ -200,9 +200,10 @@ def test_driver_type_is_dropped_with_the_ga_api_version(gpu_ready, aks, aks_prev
     assert aks_preview.agent_pools.get(*names, "gadrop").properties.gpu_profile["driverType"] == "CUDA"
 
 
-def test_pool_operations_on_the_wire(make_sim, until):
+def test_pool_operations_on_the_wire(make_sim, until, arm_token):
     """201 + Azure-AsyncOperation, joining and refusing while in flight, no-op 200, update, 202 delete."""
-    wire = Wire(make_sim(1 / 1000))  # a pool takes 0.42 s to create: room for requests while it is Creating
+    server = make_sim(1 / 1000)
+    wire = Wire(server, arm_token(server))  # a pool takes 0.42 s to create: room for requests while it is Creating
     url, body = wire.pool_url("gpulin"), {"properties": {"vmSize": T4, "osType": "Linux", "count": 1}}
     created = wire.request("PUT", url, body)
     assert created.status_code == 201 and created.json()["properties"]["provisioningState"] == "Creating"
@@ -214,7 +215,9 @@ def test_pool_operations_on_the_wire(make_sim, until):
     assert (conflict.status_code, conflict.json()["code"]) == (409, "OperationNotAllowed")
 
     status = wire.request("GET", operation_url)
-    assert status.json()["status"] == "InProgress" and status.headers["Retry-After"] == "0"  # under a second left
+    # Under a second left: ARM's Retry-After is whole seconds, so the wait comes in the header azure-core also reads.
+    assert status.json()["status"] == "InProgress" and "Retry-After" not in status.headers
+    assert 0 < int(status.headers["retry-after-ms"]) <= 421 == int(created.headers["retry-after-ms"])
     until(lambda: wire.request("GET", operation_url).json()["status"] == "Succeeded")
     same = wire.request("PUT", url, body)
     assert same.status_code == 200 and "Azure-AsyncOperation" not in same.headers
@@ -260,8 +263,8 @@ def test_rules_are_answered_with_aks_codes(aks_preview, names, pool, body, code,
     assert (error.status_code, error.error.code, error.error.target) == (400, code, target)
 
 
-def test_aks_errors_have_aks_shape_on_the_wire(sim):
-    wire = Wire(sim)
+def test_aks_errors_have_aks_shape_on_the_wire(sim, arm_token):
+    wire = Wire(sim, arm_token(sim))
     answer = wire.request("PUT", wire.pool_url("gpupool1"), windows_pool())
     assert answer.status_code == 400
     assert set(answer.json()) == {"code", "details", "message", "subcode", "target"}
@@ -303,8 +306,8 @@ def test_gpu_quota_is_per_family(gpu_ready, aks, names):
         "Insufficient vcpu quota requested 96, remaining 48 for family standardNDASv4_A100Family for region eastus.")
 
 
-def test_paths_are_case_insensitive_and_need_an_api_version(sim):
-    wire = Wire(sim)
+def test_paths_are_case_insensitive_and_need_an_api_version(sim, arm_token):
+    wire = Wire(sim, arm_token(sim))
     lower = wire.pool_url("nodepool1").replace("resourceGroups", "resourcegroups").replace("agentPools", "agentpools")
     assert wire.request("GET", lower.replace("/subscriptions/", "/SUBSCRIPTIONS/")).json()["name"] == "nodepool1"
     missing = wire.request("GET", lower, api_version="")
@@ -313,7 +316,7 @@ def test_paths_are_case_insensitive_and_need_an_api_version(sim):
 
 def test_requests_without_the_token_are_refused(sim):
     context = ssl.create_default_context(cafile=str(sim.state_dir / "ca.pem"))
-    url = f"{Wire(sim).pool_url('nodepool1')}?api-version={GA_API_VERSION}"
+    url = f"{Wire(sim, '').pool_url('nodepool1')}?api-version={GA_API_VERSION}"
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(url, context=context, timeout=5)
     assert info.value.code == 401
@@ -342,14 +345,14 @@ def test_conditional_puts_guard_a_pool_as_the_spec_documents(gpu_ready, aks, nam
     {"properties": {"vmSize": T4, "nodeLabels": {"a": 1}}}, {"properties": {"vmSize": T4, "orchestratorVersion": "1.x"}},
     {"properties": {"vmSize": T4, "count": -1}}, {"properties": {"vmSize": T4, "gpuProfile": {"driver": 7}}},
 ])
-def test_odd_bodies_get_a_400_never_a_500(sim, body):
-    wire = Wire(sim)
+def test_odd_bodies_get_a_400_never_a_500(sim, body, arm_token):
+    wire = Wire(sim, arm_token(sim))
     answer = wire.request("PUT", wire.pool_url("odd"), body)
     assert answer.status_code == 400, answer.text
 
 
-def test_odd_queries_and_headers_get_4xx(sim):
-    wire = Wire(sim)
+def test_odd_queries_and_headers_get_4xx(sim, arm_token):
+    wire = Wire(sim, arm_token(sim))
     sub = f"{sim.url}/subscriptions/{sim.config.subscription_id}"
     assert wire.request("GET", f"{sub}/providers/Microsoft.Compute/skus?api-version=2021-07-01&$filter=name eq 'x'",
                         api_version="").status_code == 400

@@ -9,13 +9,13 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.resource.features import FeatureClient
 
 from labkit.sim import faults
-from labkit.sim.client import StaticTokenCredential
+from labkit.sim.client import credential
 
 T4_FAMILY = "standardNCASv3_T4Family"
 
 
 def client(cls, sim):
-    return cls(StaticTokenCredential(sim.world.token), sim.config.subscription_id, base_url=sim.url,
+    return cls(credential(sim.state_dir, sim.url), sim.config.subscription_id, base_url=sim.url,
                connection_verify=str(sim.state_dir / "ca.pem"), polling_interval=0.01)
 
 

@@ -116,16 +116,19 @@ def kube_paths() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def wire(sim):
-    """``wire(method, path, body, content_type)``: plain https with the simulator's token."""
+def wire(sim, arm_token):
+    """``wire(method, path, body, content_type)``: plain https with each plane's token (ARM's from the Entra
+    stand-in, the Kubernetes plane's from its kubeconfig), so that every request reaches its handler."""
+    from labkit.sim.auth import is_arm
+
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {sim.world.token}"
+    tokens = {True: arm_token(sim), False: sim.world.token}
     ca = str(sim.state_dir / "ca.pem")
 
     def call(method: str, path: str, body: bytes = b"", content_type: str = "application/json", stream=None):
         data = stream if stream is not None else body
-        return session.request(method, sim.url + path, data=data, headers={"Content-Type": content_type},
-                               verify=ca, timeout=60)
+        headers = {"Content-Type": content_type, "Authorization": f"Bearer {tokens[is_arm(path)]}"}
+        return session.request(method, sim.url + path, data=data, headers=headers, verify=ca, timeout=60)
 
     return call
 

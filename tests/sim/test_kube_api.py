@@ -470,9 +470,9 @@ def test_open_watches_do_not_hold_up_server_shutdown(tmp_path):
 def test_the_arm_planes_kubeconfig_is_the_one_this_plane_serves(sim):
     from azure.mgmt.containerservice import ContainerServiceClient
 
-    from labkit.sim.client import StaticTokenCredential
+    from labkit.sim.client import credential
 
-    aks = ContainerServiceClient(StaticTokenCredential(sim.world.token), sim.config.subscription_id, base_url=sim.url,
+    aks = ContainerServiceClient(credential(sim.state_dir, sim.url), sim.config.subscription_id, base_url=sim.url,
                                  connection_verify=str(sim.state_dir / "ca.pem"))
     value = aks.managed_clusters.list_cluster_user_credentials(sim.config.resource_group, sim.config.cluster_name).kubeconfigs[0].value
     assert value.decode() == kubeconfig_yaml(sim.config, sim.url, (sim.state_dir / "ca.pem").read_bytes(), sim.world.token)

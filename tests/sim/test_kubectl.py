@@ -10,7 +10,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -18,37 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from kubectls import KUBECTL_1_20, kubectl_or_skip, recent_kubectl
 from labkit.manifests import MANIFEST_DIR
 from labkit.sim.world import kubeconfig_yaml
 
-REPO = Path(__file__).resolve().parents[2]
-KUBECTL_1_20 = REPO / ".tools/kubectl-1.20/usr/bin/kubectl"
 NODE = "aksgpunp000000"
 GPU = "microsoft.com/directx"
 NAMESPACE_FILE = str(MANIFEST_DIR / "namespace.yaml")
 PLUGIN_FILE = str(MANIFEST_DIR / "k8s-directx-device-plugin.yaml")
-
-
-def recent_kubectl() -> str | None:
-    """``kubectl`` on PATH when it is 1.29 or newer."""
-    found = shutil.which("kubectl")
-    if not found:
-        return None
-    shown = subprocess.run([found, "version", "--client", "-o", "json"], capture_output=True, text=True, timeout=60)
-    try:
-        minor = json.loads(shown.stdout)["clientVersion"]["minor"]
-    except (ValueError, KeyError):
-        return None
-    return found if int("".join(c for c in minor if c.isdigit()) or 0) >= 29 else None
-
-
-def kubectl_or_skip(path: str | None, what: str) -> str:
-    if path and os.access(path, os.X_OK):
-        return path
-    message = f"{what} is missing"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 class Kubectl:

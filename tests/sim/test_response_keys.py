@@ -25,6 +25,12 @@ from labkit.sim.arm import urls
 OPERATION_STATUS = {"id", "name", "status", "percentComplete", "startTime", "endTime", "operations", "error",
                     "resourceId"}
 ERROR_DETAIL = {"code", "message", "target", "details", "additionalInfo"}
+#: Microsoft.Resources subscriptions.json (stable/2022-12-01) Subscription and TenantIdDescription; labkit installs no
+#: SDK of them (azure-mgmt-resource-subscriptions), `az login` reads them.
+SUBSCRIPTION = {"id", "subscriptionId", "displayName", "tenantId", "state", "subscriptionPolicies", "authorizationSource",
+                "managedByTenants", "tags"}
+TENANT = {"id", "tenantId", "tenantCategory", "country", "countryCode", "displayName", "domains", "defaultDomain",
+          "tenantType", "tenantBrandingLogoUrl"}
 
 
 def unknown_keys(model, body, path="") -> list[str]:
@@ -90,6 +96,8 @@ class _MapOf:
 def _check(model, body):
     if isinstance(model, dict):  # {"value": Model}: a list result
         assert set(body) <= {"value", "nextLink"}
+        if isinstance(model["value"], set):
+            return [k for item in body["value"] for k in sorted(set(item) - model["value"])]
         return [k for item in body["value"] for k in unknown_keys(model["value"], item)]
     if isinstance(model, set):
         return sorted(set(body) - model)
@@ -97,10 +105,10 @@ def _check(model, body):
 
 
 @pytest.fixture(scope="module")
-def walk(sim, until):
+def walk(sim, until, arm_token):
     """Every route called once, in an order that leaves something to read: (handler name, api-version, JSON)."""
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {sim.world.token}"
+    session.headers["Authorization"] = f"Bearer {arm_token(sim)}"
     verify, c = str(sim.state_dir / "ca.pem"), sim.config
     sub = f"{sim.url}/subscriptions/{c.subscription_id}"
     rg = f"{sub}/resourceGroups/{c.resource_group}"
@@ -126,6 +134,9 @@ def walk(sim, until):
     call("get_operation_result", "GET", operation.replace("/operations/", "/operationresults/").split("?")[0],
          "2026-08-01")
     for handler, method, url, version in [
+        ("list_subscriptions", "GET", f"{sim.url}/subscriptions", "2022-12-01"),
+        ("get_subscription", "GET", sub, "2022-12-01"),
+        ("list_tenants", "GET", f"{sim.url}/tenants", "2022-12-01"),
         ("get_resource_group", "GET", rg, "2025-04-01"),
         ("resource_group_exists", "HEAD", rg, "2025-04-01"),
         ("get_provider", "GET", f"{sub}/providers/Microsoft.ContainerService", "2025-04-01"),
@@ -152,6 +163,9 @@ def walk(sim, until):
 
 #: The model each handler's answer is, by the SDK that reads it.
 MODELS = {
+    "list_subscriptions": {"value": SUBSCRIPTION},
+    "get_subscription": SUBSCRIPTION,
+    "list_tenants": {"value": TENANT},
     "get_resource_group": resource_models.ResourceGroup,
     "get_provider": resource_models.Provider,
     "register_provider": resource_models.Provider,

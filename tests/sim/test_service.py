@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from labkit.cli import main
 from labkit.sim import service
 from labkit.sim.certs import ensure_certificates
-from labkit.sim.client import StaticTokenCredential
+from labkit.sim.client import credential
 from labkit.sim.server import SimServer
 from labkit.sim.state_lock import StateInUse
 from labkit.sim.world import ensure_token
@@ -51,13 +51,13 @@ import json, sys
 from pathlib import Path
 from azure.mgmt.containerservice import ContainerServiceClient
 from labkit.sim import service
-from labkit.sim.client import StaticTokenCredential
+from labkit.sim.client import credential
 from labkit.sim.server import SimServer
 from labkit.sim.state_lock import StateInUse
 
 info = service.status()
 aks = ContainerServiceClient(
-    StaticTokenCredential(Path(info["token_file"]).read_text().strip()), info["subscription_id"],
+    credential(Path(info["state_dir"]), info["authority"]), info["subscription_id"],
     base_url=info["arm_endpoint"], connection_verify=info["ca_file"], polling_interval=0.01)
 names = info["resource_group"], info["cluster_name"]
 seen = aks.agent_pools.get(*names, sys.argv[1]).properties.count
@@ -206,7 +206,7 @@ def process_state(pid: int) -> str:
 def arm_client(cls, info: dict):
     """An Azure SDK client pointed at the simulator with nothing but what ``status`` says."""
     return cls(
-        StaticTokenCredential(Path(info["token_file"]).read_text().strip()), info["subscription_id"],
+        credential(Path(info["state_dir"]), info["authority"]), info["subscription_id"],
         base_url=info["arm_endpoint"], connection_verify=info["ca_file"], polling_interval=0.01,
     )
 
@@ -326,11 +326,19 @@ def test_requests_without_the_token_are_refused(running, path, headers):
     assert requests.get(url, headers=headers, verify=running["ca_file"], timeout=5).status_code == 401
 
 
-@PLANES
-def test_requests_with_the_token_are_answered(running, path):
-    url = running["arm_endpoint"] + path.format(**running)
-    headers = {"Authorization": "Bearer " + Path(running["token_file"]).read_text().strip()}
-    assert requests.get(url, headers=headers, verify=running["ca_file"], timeout=5).status_code == 200
+def test_requests_with_their_plane_s_token_are_answered(running):
+    """ARM takes an access token from the simulator's Entra stand-in; the Kubernetes plane its cluster token."""
+    cluster_token = Path(running["token_file"]).read_text().strip()
+    access_token = credential(Path(running["state_dir"]), running["authority"]).get_token(
+        "https://management.azure.com/.default").token
+    for path, token in [(ARM_PATH, access_token), (KUBE_PATH, cluster_token)]:
+        url = running["arm_endpoint"] + path.format(**running)
+        assert requests.get(url, headers={"Authorization": f"Bearer {token}"}, verify=running["ca_file"],
+                            timeout=5).status_code == 200, path
+    for path, token in [(ARM_PATH, cluster_token), (KUBE_PATH, access_token)]:
+        url = running["arm_endpoint"] + path.format(**running)
+        assert requests.get(url, headers={"Authorization": f"Bearer {token}"}, verify=running["ca_file"],
+                            timeout=5).status_code == 401, path
 
 
 @NEEDS_PROC

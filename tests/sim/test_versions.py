@@ -11,11 +11,11 @@ from azure.mgmt.resource.features import FeatureClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from labkit.sim.arm import api_versions
-from labkit.sim.client import StaticTokenCredential
+from labkit.sim.client import credential
 
 
 def client(cls, sim, **options):
-    return cls(StaticTokenCredential(sim.world.token), sim.config.subscription_id, base_url=sim.url,
+    return cls(credential(sim.state_dir, sim.url), sim.config.subscription_id, base_url=sim.url,
                connection_verify=str(sim.state_dir / "ca.pem"), **options)
 
 
@@ -42,9 +42,9 @@ def test_a_provider_type_answers_an_unknown_api_version_with_arm_s_400(sim, make
     assert "The supported api-versions are '" in caught.value.error.message
 
 
-def test_arm_s_own_types_answer_invalid_api_version_parameter(sim):
+def test_arm_s_own_types_answer_invalid_api_version_parameter(sim, arm_token):
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {sim.world.token}"
+    session.headers["Authorization"] = f"Bearer {arm_token(sim)}"
     url = f"{sim.url}/subscriptions/{sim.config.subscription_id}/resourcegroups/{sim.config.resource_group}"
     answer = session.get(url, params={"api-version": "2099-01-01"}, verify=str(sim.state_dir / "ca.pem"))
     error = answer.json()["error"]

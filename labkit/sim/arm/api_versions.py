@@ -41,6 +41,14 @@ RESOURCES = [
     "2015-11-01",
 ]
 
+#: Subscriptions and tenants (ARM's own): az 2.91 and azure-mgmt-resource 26's SubscriptionClient use 2022-12-01;
+#: the older ones as the Microsoft.Resources subscriptions specs list them (azure-rest-api-specs).
+SUBSCRIPTIONS = ["2022-12-01", "2021-01-01", "2020-01-01", "2019-11-01", "2019-06-01", "2018-06-01", "2016-06-01"]
+
+#: /metadata/endpoints: az 2.91 asks for 2022-09-01 (azure-cli, command_modules/cloud/custom.py); Azure PowerShell and
+#: the Java SDK for 2019-05-01 and 2020-06-01 (Add-AzEnvironment -AutoDiscover, azure-core-management's MetadataEndpoint).
+METADATA = ["2022-09-01", "2020-06-01", "2019-05-01"]
+
 #: Microsoft.Features: azure-mgmt-resource-features 1.0 and az 2.91 use 2021-07-01; 2015-12-01 in Azure/AKS#984.
 FEATURES = ["2021-07-01", "2015-12-01"]
 
@@ -51,6 +59,9 @@ COMPUTE_USAGES = ["2026-04-01", "2025-04-01", "2024-11-01", "2024-07-01", "2024-
 
 #: Resource type (as ARM names it in the message) -> its api-versions, and whether ARM itself serves it.
 TYPES: dict[str, tuple[list[str], bool]] = {
+    "metadata": (METADATA, True),
+    "subscriptions": (SUBSCRIPTIONS, True),
+    "tenants": (SUBSCRIPTIONS, True),
     "resourceGroups": (RESOURCES, True),
     "providers": (RESOURCES, True),
     "features": (FEATURES, True),

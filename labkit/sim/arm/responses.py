@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -11,10 +12,11 @@ from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
 
-from labkit.sim.arm import api_versions
+from labkit.sim.arm import api_versions, subscriptions
 from labkit.sim.arm.agent_pools import AgentPool
 from labkit.sim.arm.exceptions import ArmError, not_found
 from labkit.sim.arm.ids import PROVIDER
+from labkit.sim.origin import server_url
 from labkit.sim.store import Obj
 from labkit.sim.world import World
 
@@ -30,9 +32,8 @@ class Call:
 
     @property
     def base_url(self) -> str:
-        """This server's own address, as the client reached it (port of the accepting socket)."""
-        port = self.request.transport.get_extra_info("sockname")[1]
-        return f"https://127.0.0.1:{port}"
+        """This server's own address, as the client reached it."""
+        return server_url(self.request)
 
 
 Handler = Callable[[Call], Awaitable[web.StreamResponse]]
@@ -45,17 +46,35 @@ async def dispatch(request: web.Request, world: World, routes: list[Route]) -> w
     world.advance_arm()  # the controllers advance it too; doing it here keeps answers current on their own
     try:
         handler, params, resource_type = _route(routes, request.method, request.path.rstrip("/"))
-        if params["sub"].lower() != world.config.subscription_id.lower():
+        if "sub" in params and world.subscriptions.get(params["sub"]) is None:
             raise not_found("SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")
-        api_version = request.query.get("api-version")
-        if not api_version:
-            raise ArmError(400, "MissingApiVersionParameter",
-                           "The api-version query parameter (?api-version=) is required for all requests.")
-        api_versions.require(resource_type, api_version, world.config.location)
+        api_version = _api_version(request, resource_type, world)
         _injected_failure(request, world)
         return await handler(Call(request, world, params, api_version))
     except ArmError as error:
-        return web.json_response(error.body(), status=error.status, headers=error.headers)
+        return _error(error)
+
+
+async def cloud_metadata(request: web.Request, world: World) -> web.Response:
+    """``GET /metadata/endpoints``: the cloud the simulator is, which ARM serves to anyone (no token, no faults)."""
+    try:
+        _api_version(request, "metadata", world)
+    except ArmError as error:
+        return _error(error)
+    return _json(subscriptions.cloud(server_url(request)))
+
+
+def _api_version(request: web.Request, resource_type: str, world: World) -> str:
+    api_version = request.query.get("api-version")
+    if not api_version:
+        raise ArmError(400, "MissingApiVersionParameter",
+                       "The api-version query parameter (?api-version=) is required for all requests.")
+    api_versions.require(resource_type, api_version, world.config.location)
+    return api_version
+
+
+def _error(error: ArmError) -> web.Response:
+    return web.json_response(error.body(), status=error.status, headers=error.headers)
 
 
 def _injected_failure(request: web.Request, world: World) -> None:
@@ -89,6 +108,21 @@ def _route(routes: list[Route], method: str, path: str) -> tuple[Handler, dict[s
     if path_known:
         raise ArmError(405, "HttpMethodNotAllowed", f"The HTTP method '{method}' is not supported at '{path}'.")
     raise not_found("InvalidResourceType", f"The resource type for '{path}' could not be found.")
+
+
+# --- subscriptions and tenants ---------------------------------------------------------------------
+
+
+async def list_subscriptions(call: Call) -> web.Response:
+    return _json({"value": call.world.subscriptions.list()})
+
+
+async def get_subscription(call: Call) -> web.Response:
+    return _json(call.world.subscriptions.get(call.params["sub"]))
+
+
+async def list_tenants(call: Call) -> web.Response:
+    return _json({"value": call.world.subscriptions.tenants()})
 
 
 # --- resource groups, providers, features ----------------------------------------------------------
@@ -244,7 +278,7 @@ def _location_filter(text: Optional[str]) -> Optional[str]:
 async def get_operation(call: Call) -> web.Response:
     operation = _require_operation(call)
     in_progress = operation["status"] == "InProgress"
-    return _json(operation, headers={"Retry-After": _retry_after(call, operation["name"])} if in_progress else {})
+    return _json(operation, headers=_operation_wait(call, operation["name"]) if in_progress else {})
 
 
 async def get_operation_result(call: Call) -> web.Response:
@@ -252,7 +286,7 @@ async def get_operation_result(call: Call) -> web.Response:
     if operation["status"] != "InProgress":
         return web.Response(status=204)
     headers = {"Location": _operation_url(call, operation["name"], "operationresults"),
-               "Retry-After": _retry_after(call, operation["name"])}
+               **_operation_wait(call, operation["name"])}
     return web.Response(status=202, headers=headers)
 
 
@@ -260,7 +294,7 @@ def _operation_started(call: Call, pool: AgentPool, status: int) -> web.Response
     """The answer to a PUT or DELETE that started (or joined) an operation: ARM's async headers."""
     operation_id = pool.operation_id
     headers = {"Azure-AsyncOperation": _operation_url(call, operation_id, "operations"),
-               "Retry-After": _retry_after(call, operation_id)}
+               **_operation_wait(call, operation_id)}
     if status == 202:
         headers["Location"] = _operation_url(call, operation_id, "operationresults")
         return web.Response(status=202, headers=headers)
@@ -273,13 +307,23 @@ def _operation_url(call: Call, operation_id: str, kind: str) -> str:
             f"/{kind}/{operation_id}?api-version={call.api_version}")
 
 
-def _retry_after(call: Call, operation_id: str) -> str:
-    """Whole seconds until the operation ends, as the spec's integer Retry-After; 0 under a second.
+def _operation_wait(call: Call, operation_id: str) -> dict[str, str]:
+    return wait_headers(call.world.operations.seconds_left(operation_id))
 
-    azure-core waits Retry-After when it is above 0 and its own polling_interval otherwise, so with
-    the compressed clock clients poll at their own pace instead of waiting out a rounded-up second.
+
+def wait_headers(seconds: float) -> dict[str, str]:
+    """How long a client should wait before asking again: the time the change has left.
+
+    ARM's ``Retry-After`` is whole seconds (spec), which the simulator sends while a second or more is
+    left. Its clock compresses minutes into fractions of a second, so below a second it sends
+    ``retry-after-ms`` instead, the header azure-core reads when ``Retry-After`` is absent
+    (``azure/core/pipeline/policies/_utils.py``, ``get_retry_after``): a client then asks once, as the
+    change ends, instead of polling at its own pace. One millisecond more than left, so that it never asks
+    a moment too early.
     """
-    return str(int(call.world.operations.seconds_left(operation_id)))
+    if seconds >= 1:
+        return {"Retry-After": str(int(seconds))}
+    return {"retry-after-ms": str(math.ceil(seconds * 1000) + 1)}
 
 
 def _require_operation(call: Call) -> Obj:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from aiohttp import web
 
@@ -21,6 +22,9 @@ _COMPUTE = _SUB + r"/providers/Microsoft\.Compute"
 ROUTES: list[r.Route] = [
     (method, re.compile(pattern, re.IGNORECASE), handler, resource_type)
     for method, pattern, handler, resource_type in [
+        ("GET", r"/subscriptions", r.list_subscriptions, "subscriptions"),
+        ("GET", _SUB, r.get_subscription, "subscriptions"),
+        ("GET", r"/tenants", r.list_tenants, "tenants"),
         ("GET", _RG, r.get_resource_group, "resourceGroups"),
         ("HEAD", _RG, r.resource_group_exists, "resourceGroups"),
         ("GET", _SUB + r"/providers/(?P<ns>[^/]+)", r.get_provider, "providers"),
@@ -46,10 +50,12 @@ ROUTES: list[r.Route] = [
 ]
 
 
-def add_routes(app: web.Application, world: World) -> None:
-    """Serve every path under ``/subscriptions`` (any letter case) from :data:`ROUTES`."""
+def add_routes(app: web.Application, world: World) -> list[web.AbstractRoute]:
+    """Serve every path under ``/subscriptions`` and ``/tenants`` (any letter case) from :data:`ROUTES`, and ARM's
+    metadata; returns the routes that need no token (the metadata), for the authentication gate."""
 
     async def arm(request: web.Request) -> web.StreamResponse:
         return await r.dispatch(request, world, ROUTES)
 
-    app.router.add_route("*", "/{root:(?i:subscriptions)}{tail:(/.*)?}", arm)
+    app.router.add_route("*", "/{root:(?i:subscriptions|tenants)}{tail:(/.*)?}", arm)
+    return [app.router.add_get("/{root:(?i:metadata/endpoints)}", partial(r.cloud_metadata, world=world))]
