@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ async def dispatch(request: web.Request, world: World, routes: list[Route]) -> w
     world.advance_arm()  # the controllers advance it too; doing it here keeps answers current on their own
     try:
         handler, params, resource_type = _route(routes, request.method, request.path.rstrip("/"))
+        world.arm_requests[request.method, resource_type] += 1
         if params["sub"].lower() != world.config.subscription_id.lower():
             raise not_found("SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")
         api_version = request.query.get("api-version")
@@ -104,11 +106,12 @@ async def resource_group_exists(call: Call) -> web.Response:
 
 
 async def get_provider(call: Call) -> web.Response:
-    return _json(_found(call.world.registrations.provider(call.params["ns"]), _no_namespace(call)))
+    return _registration(call, _found(call.world.registrations.provider(call.params["ns"]), _no_namespace(call)))
 
 
 async def register_provider(call: Call) -> web.Response:
-    return _json(_found(call.world.registrations.register_provider(call.params["ns"]), _no_namespace(call)))
+    provider = call.world.registrations.register_provider(call.params["ns"])
+    return _registration(call, _found(provider, _no_namespace(call)))
 
 
 async def list_features(call: Call) -> web.Response:
@@ -117,12 +120,18 @@ async def list_features(call: Call) -> web.Response:
 
 async def get_feature(call: Call) -> web.Response:
     feature = call.world.registrations.feature(call.params["ns"], call.params["feature"])
-    return _json(_found(feature, _no_feature(call)))
+    return _registration(call, _found(feature, _no_feature(call)))
 
 
 async def register_feature(call: Call) -> web.Response:
     feature = call.world.registrations.register_feature(call.params["ns"], call.params["feature"])
-    return _json(_found(feature, _no_feature(call)))
+    return _registration(call, _found(feature, _no_feature(call)))
+
+
+def _registration(call: Call, resource: Obj) -> web.Response:
+    """A feature or provider, with how long its registration has left while it is under way."""
+    seconds = call.world.registrations.seconds_left(resource)
+    return _json(resource, headers=wait_headers(seconds) if seconds > 0 else {})
 
 
 def _no_namespace(call: Call) -> ArmError:
@@ -244,7 +253,7 @@ def _location_filter(text: Optional[str]) -> Optional[str]:
 async def get_operation(call: Call) -> web.Response:
     operation = _require_operation(call)
     in_progress = operation["status"] == "InProgress"
-    return _json(operation, headers={"Retry-After": _retry_after(call, operation["name"])} if in_progress else {})
+    return _json(operation, headers=_operation_wait(call, operation["name"]) if in_progress else {})
 
 
 async def get_operation_result(call: Call) -> web.Response:
@@ -252,7 +261,7 @@ async def get_operation_result(call: Call) -> web.Response:
     if operation["status"] != "InProgress":
         return web.Response(status=204)
     headers = {"Location": _operation_url(call, operation["name"], "operationresults"),
-               "Retry-After": _retry_after(call, operation["name"])}
+               **_operation_wait(call, operation["name"])}
     return web.Response(status=202, headers=headers)
 
 
@@ -260,7 +269,7 @@ def _operation_started(call: Call, pool: AgentPool, status: int) -> web.Response
     """The answer to a PUT or DELETE that started (or joined) an operation: ARM's async headers."""
     operation_id = pool.operation_id
     headers = {"Azure-AsyncOperation": _operation_url(call, operation_id, "operations"),
-               "Retry-After": _retry_after(call, operation_id)}
+               **_operation_wait(call, operation_id)}
     if status == 202:
         headers["Location"] = _operation_url(call, operation_id, "operationresults")
         return web.Response(status=202, headers=headers)
@@ -273,13 +282,23 @@ def _operation_url(call: Call, operation_id: str, kind: str) -> str:
             f"/{kind}/{operation_id}?api-version={call.api_version}")
 
 
-def _retry_after(call: Call, operation_id: str) -> str:
-    """Whole seconds until the operation ends, as the spec's integer Retry-After; 0 under a second.
+def _operation_wait(call: Call, operation_id: str) -> dict[str, str]:
+    return wait_headers(call.world.operations.seconds_left(operation_id))
 
-    azure-core waits Retry-After when it is above 0 and its own polling_interval otherwise, so with
-    the compressed clock clients poll at their own pace instead of waiting out a rounded-up second.
+
+def wait_headers(seconds: float) -> dict[str, str]:
+    """How long a client should wait before asking again: the time the change has left.
+
+    ARM's ``Retry-After`` is whole seconds (spec), which the simulator sends while a second or more is
+    left. Its clock compresses minutes into fractions of a second, so below a second it sends
+    ``retry-after-ms`` instead, the header azure-core reads when ``Retry-After`` is absent
+    (``azure/core/pipeline/policies/_utils.py``, ``get_retry_after``): a client then asks once, as the
+    change ends, instead of polling at its own pace. One millisecond more than left, so that it never asks
+    a moment too early.
     """
-    return str(int(call.world.operations.seconds_left(operation_id)))
+    if seconds >= 1:
+        return {"Retry-After": str(int(seconds))}
+    return {"retry-after-ms": str(math.ceil(seconds * 1000) + 1)}
 
 
 def _require_operation(call: Call) -> Obj:
