@@ -21,7 +21,7 @@ from typing import Any, Optional
 from aiohttp import web
 
 from labkit.files import private_dir, write_private
-from labkit.sim import controllers, kube
+from labkit.sim import controllers, kube, retail_prices
 from labkit.sim.arm import urls as arm_urls
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.service import process_start, remove_server_file
@@ -43,7 +43,8 @@ def build_app(world: World) -> web.Application:
 
     @web.middleware
     async def authenticate(request: web.Request, handler):
-        if not _bearer_matches(request.headers.get("Authorization", ""), world.token):
+        public = request.path == retail_prices.PATH  # Azure's price list needs no sign-in either
+        if not public and not _bearer_matches(request.headers.get("Authorization", ""), world.token):
             return _unauthorized(request.path)
         reconciler.reconcile()
         return await handler(request)
@@ -51,6 +52,7 @@ def build_app(world: World) -> web.Application:
     app = web.Application(middlewares=[authenticate], client_max_size=8 * 1024 * 1024)
     world.seed_arm()
     arm_urls.add_routes(app, world)
+    retail_prices.add_routes(app)  # before the Kubernetes plane, whose /api{tail} would take its path
     kube.add_routes(app, world)
 
     async def tick(app: web.Application) -> None:
