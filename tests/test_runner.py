@@ -73,7 +73,9 @@ def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(faile
     statuses = {lesson["name"]: lesson for lesson in summary(out)["lessons"]}
     assert statuses["02_gpu_pool_auto_driver"]["status"] == "failed"
     assert "BadRequest: The VM size of AgentPoolProfile:gpuold is not allowed" in statuses["02_gpu_pool_auto_driver"]["error"]
-    assert statuses["03_gpu_pool_manual_driver"]["status"] == statuses["04_verify_gpu_capacity"]["status"] == "skipped"
+    # 03 ran beside 02 (it needs only 01), with the same retired size; 04 needs both and never started.
+    assert "BadRequest: The VM size of AgentPoolProfile:gpudx" in statuses["03_gpu_pool_manual_driver"]["error"]
+    assert statuses["04_verify_gpu_capacity"]["status"] == "skipped"
     assert statuses["05_cleanup"]["status"] == "passed"
     assert summary(out)["left_after_cleanup"] == []
     assert (out / "02_gpu_pool_auto_driver.ipynb").exists()
@@ -129,7 +131,8 @@ def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status, 
     lessons = fake_lessons(tmp_path / "lessons", failing="02_gpu_pool_auto_driver")
     summary = run_lab({}, out_dir=tmp_path / "out", keep=keep, notebook_dir=lessons, say=lambda _: None)
     statuses = [lesson["status"] for lesson in summary["lessons"]]
-    assert statuses == ["passed", "passed", "failed", "skipped", "skipped", cleanup_status]
+    # 03 needs only 01, so it ran beside 02 and ends as it would have alone; 04 needs 02, and never starts.
+    assert statuses == ["passed", "passed", "failed", "passed", "skipped", cleanup_status]
     assert summary["status"] == "failed"
     assert "RuntimeError: boom" in summary["lessons"][2]["error"]
     if keep:  # the run lists what it kept (nothing, with fake lessons)
@@ -155,18 +158,18 @@ def test_an_interrupt_still_cleans_up_writes_the_summary_and_stops(tmp_path, mon
     lessons = fake_lessons(tmp_path / "lessons", failing="none")
     real_run_lesson = runner._run_lesson
 
-    def interrupt_lesson_02(lesson, *args):
-        if lesson == "02_gpu_pool_auto_driver":
+    def interrupt_lesson_01(lesson, *args):
+        if lesson == "01_preview_setup":
             raise Interrupted("SIGTERM")
         return real_run_lesson(lesson, *args)
 
-    monkeypatch.setattr(runner, "_run_lesson", interrupt_lesson_02)
+    monkeypatch.setattr(runner, "_run_lesson", interrupt_lesson_01)
     with pytest.raises(Interrupted) as caught:
         runner.run_lab({}, out_dir=tmp_path / "out", notebook_dir=lessons, say=lambda _: None)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary == caught.value.summary
-    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "skipped", "skipped", "passed"]
-    assert summary["lessons"][2]["error"] == "interrupted (SIGTERM)"
+    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "failed", "skipped", "skipped", "skipped", "passed"]
+    assert summary["lessons"][1]["error"] == "interrupted (SIGTERM)"
 
 
 def test_latest_is_only_ever_our_own_symlink(tmp_path):
