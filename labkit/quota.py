@@ -125,5 +125,6 @@ def _not_offered(skus: list[Any], region: str) -> Optional[str]:
         info = restriction.restriction_info
         places = [*(restriction.values_property or []), *((info.locations if info else None) or [])]
         if restriction.type == "Location" and region.lower() in (place.lower() for place in places):
-            return str(restriction.reason_code or "restricted")
+            reason = restriction.reason_code or "restricted"
+            return str(getattr(reason, "value", reason))  # the SDK's enums print as their class otherwise
     return None

@@ -67,6 +67,31 @@ def test_whole_lab_passes_and_leaves_nothing(good_run, state_dir):
     assert "[6/6] 05_cleanup: passed" in result.stdout
 
 
+def test_lessons_02_and_03_ran_at_once_each_in_its_own_kernel(good_run):
+    import nbformat
+
+    _, out = good_run
+    executed = {name: nbformat.read(out / f"{name}.ipynb", as_version=4) for name in LESSONS}
+    times = {name: notebook.metadata.papermill for name, notebook in executed.items()}
+    assert times["03_gpu_pool_manual_driver"]["start_time"] < times["02_gpu_pool_auto_driver"]["end_time"]
+    assert times["02_gpu_pool_auto_driver"]["start_time"] < times["03_gpu_pool_manual_driver"]["end_time"]
+    for name, notebook in executed.items():  # kernels started ahead ran nothing a lesson counts
+        counts = [cell.execution_count for cell in notebook.cells if cell.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1)), name
+
+
+def test_the_summary_and_report_count_the_gpu_vm_minutes_and_the_azure_time(good_run):
+    _, out = good_run
+    usage = summary(out)["azure_usage"]
+    assert sorted(pool["pool"] for pool in usage["pools"]) == ["gpudx", "gpunp"]
+    assert not any(pool["still_exists"] for pool in usage["pools"])
+    assert usage["gpu_vm_minutes"] == round(sum(pool["vm_minutes"] for pool in usage["pools"]), 1) > 0
+    assert usage["gpu_cost_usd"] > 0 and all(minutes > 0 for minutes in usage["critical_path"].values())
+    text = (out / "report.md").read_text()
+    assert f"- GPU VM-minutes: {usage['gpu_vm_minutes']:.1f}, about ${usage['gpu_cost_usd']:.2f}" in text
+    assert f"against a critical path of {usage['critical_path_minutes']:.1f} min" in text
+
+
 def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(failed_run):
     result, out = failed_run
     assert result.returncode != 0
