@@ -344,7 +344,9 @@ def _run_lesson(lesson: str, params: LabParams, notebook_dir: Path, out_dir: Pat
         )
     except papermill.PapermillExecutionError as error:
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{error.ename}: {error.evalue}")
-    except Exception as error:  # a dead kernel, a cell timeout, an interrupt between cells: recorded, so cleanup runs
+    except _Stopped as stop:
+        return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), str(stop))
+    except Exception as error:  # a dead kernel or a cell timeout: recorded, so that cleanup still runs
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), _kernel_failure(error))
     return LessonResult(lesson, "passed", round(time.monotonic() - started, 2))
 
