@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Optional
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
@@ -37,6 +38,30 @@ from jupyter_core.utils import run_sync
 WARM_IMPORTS = ("labkit.prereqs", "labkit.preview", "labkit.capacity", "labkit.cleanup", "azure.mgmt.containerservice",
                 "azure.mgmt.resource.features", "azure.mgmt.resource.resources", "azure.mgmt.compute",
                 "kubernetes.dynamic", "kubernetes.config")
+
+
+#: How long a kernel may take to answer once started (papermill's own default).
+STARTUP_SECONDS = 60
+
+
+class ConnectedClient(AsyncKernelClient):
+    """A kernel client that may be connected before its lesson: starting its channels again leaves them as they are,
+    and once its kernel has answered, waiting for the kernel again returns at once.
+
+    nbclient starts a client's channels and waits until the kernel answers; jupyter_client's wait ends with 0.2 s of
+    silence on the output channel. A client connected ahead of the lesson has done both, sparing the lesson the wait.
+    """
+
+    _answered = False
+
+    def start_channels(self, *args: Any, **kwargs: Any) -> None:
+        if not self.channels_running:
+            super().start_channels(*args, **kwargs)
+
+    async def wait_for_ready(self, timeout: Optional[float] = None) -> None:  # type: ignore[override]
+        if not self._answered:
+            await super().wait_for_ready(timeout=timeout)
+            self._answered = True
 
 
 class LessonKernel(AsyncKernelManager):
@@ -50,7 +75,9 @@ class LessonKernel(AsyncKernelManager):
         self._socket_dir = tempfile.mkdtemp(prefix="labkit-kernel-")
         self.transport = "ipc"
         self.ip = os.path.join(self._socket_dir, "kernel")
+        self.client_factory = ConnectedClient
         self._clients: list[Any] = []
+        self._connected: Optional[ConnectedClient] = None
 
     async def start_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
         if self.log_path is None:
@@ -60,17 +87,29 @@ class LessonKernel(AsyncKernelManager):
             await super().start_kernel(stdout=log, stderr=log, **kwargs)
 
     def client(self, **kwargs: Any) -> Any:
-        """A client of this kernel; :meth:`stop` stops its channels too (papermill leaves them to the kernel's owner)."""
+        """A client of this kernel: the one :meth:`prestart` connected, the first time; :meth:`stop` stops the
+        channels of every client (papermill leaves them to the kernel's owner)."""
+        if self._connected is not None and not kwargs:
+            client, self._connected = self._connected, None
+            return client
         client = super().client(**kwargs)
         self._clients.append(client)
         return client
 
     def prestart(self, cwd: Path) -> None:
-        """Start the kernel now, in ``cwd``, ahead of its lesson, importing :data:`WARM_IMPORTS` (without a cell: the
-        lesson's execution counts are unchanged). The thread that calls this must run the lesson."""
+        """Start the kernel now, in ``cwd``, ahead of its lesson, import :data:`WARM_IMPORTS` in it (without a cell:
+        the lesson's execution counts are unchanged), and connect a client, which papermill will use. Returns once the
+        kernel answers. The thread that calls this must run the lesson."""
+        run_sync(self._prestart)(cwd)
+
+    async def _prestart(self, cwd: Path) -> None:
         warm = f"--IPKernelApp.exec_lines=import {', '.join(WARM_IMPORTS)}"
         # No history file, as nbclient starts its kernels: kernels running at once would contend for its lock.
-        run_sync(self.start_kernel)(cwd=str(cwd), extra_arguments=[warm, "--HistoryManager.hist_file=:memory:"])
+        await self.start_kernel(cwd=str(cwd), extra_arguments=[warm, "--HistoryManager.hist_file=:memory:"])
+        client = self.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=STARTUP_SECONDS)
+        self._connected = client
 
     @contextmanager
     def running(self) -> Iterator[None]:

@@ -56,39 +56,41 @@ _ON_THE_WAY = ("Registered", "Registering", "Pending")
 
 def register_feature(lab: Lab) -> str:
     """Register the preview feature unless it is registered or on its way, and wait until it is Registered."""
-    with usage.step(lab, "registration", f"feature {FEATURE}"):
-        state, asked = _feature(lab)
-        if state not in _ON_THE_WAY:
-            with reported(f"registering feature {NAMESPACE}/{FEATURE}"):
-                state, asked = lab.features.features.register(NAMESPACE, FEATURE, cls=_FEATURE_SEEN)
-        return state if state == "Registered" else wait_for_feature(lab, after=asked)
+    register = lambda: lab.features.features.register(NAMESPACE, FEATURE, cls=_FEATURE_SEEN)  # noqa: E731
+    return _register(lab, f"feature {NAMESPACE}/{FEATURE}", _feature, register, skip=_ON_THE_WAY,
+                     wait=wait_for_feature)
 
 
 def wait_for_feature(lab: Lab, *, after: float = 0.0) -> str:
     """Wait until the feature is Registered (whichever lab's registration it waits for)."""
-
-    def registered() -> tuple[bool, str, float]:
-        state, asked = _feature(lab)
-        return state == "Registered", state, asked
-
-    return wait_for(registered, what=f"feature {FEATURE}", after=after, **lab.wait_options())
+    return _wait_registered(lab, f"feature {FEATURE}", _feature, after)
 
 
 def register_provider(lab: Lab) -> str:
     """Re-register the provider so it picks up the feature (unless another lab just did), and wait until it is Registered."""
-    with usage.step(lab, "registration", f"provider {NAMESPACE}"):
-        state, asked = _provider(lab)
-        if state != "Registering":
-            with reported(f"registering provider {NAMESPACE}"):
-                state, asked = lab.resources.providers.register(NAMESPACE, cls=_PROVIDER_SEEN)
-        return state if state == "Registered" else wait_for_provider(lab, after=asked)
+    register = lambda: lab.resources.providers.register(NAMESPACE, cls=_PROVIDER_SEEN)  # noqa: E731
+    return _register(lab, f"provider {NAMESPACE}", _provider, register, skip=("Registering",), wait=wait_for_provider)
 
 
 def wait_for_provider(lab: Lab, *, after: float = 0.0) -> str:
     """Wait until the provider is Registered (another lab's re-registration makes it Registering for a while)."""
+    return _wait_registered(lab, f"provider {NAMESPACE}", _provider, after)
 
+
+def _register(lab: Lab, what: str, read: Callable[[Lab], Seen], register: Callable[[], Seen], *,
+              skip: tuple[str, ...], wait: Callable[..., str]) -> str:
+    """Register ``what`` unless its state is one of ``skip``, then wait for Registered as long as the service says."""
+    with usage.step(lab, "registration", what):
+        state, asked = read(lab)
+        if state not in skip:
+            with reported(f"registering {what}"):
+                state, asked = register()
+        return state if state == "Registered" else wait(lab, after=asked)
+
+
+def _wait_registered(lab: Lab, what: str, read: Callable[[Lab], Seen], after: float) -> str:
     def registered() -> tuple[bool, str, float]:
-        state, asked = _provider(lab)
+        state, asked = read(lab)
         return state == "Registered", state, asked
 
-    return wait_for(registered, what=f"provider {NAMESPACE}", after=after, **lab.wait_options())
+    return wait_for(registered, what=what, after=after, **lab.wait_options())
