@@ -34,7 +34,8 @@ PREVIEW_API_VERSION = "2026-08-02-preview"
 #: Kubernetes versions below this cannot run Windows GPU pools (AKS doc "Use Windows GPUs", limitations).
 MIN_WINDOWS_GPU_VERSION: Version = (1, 29)
 
-#: A pool's minor version may trail its control plane's by at most this many (AKS supported-versions page).
+#: A pool's minor version may trail its control plane's by at most this many (AKS supported-kubernetes-versions
+#: page, "version skew").
 MAX_POOL_MINOR_SKEW = 3
 
 
@@ -51,6 +52,7 @@ def version_skew(pool: Version, control_plane: Version) -> Optional[str]:
     if pool[0] < control_plane[0] or control_plane[1] - pool[1] > MAX_POOL_MINOR_SKEW:
         return "behind"
     return None
+
 
 #: Windows pool names are at most this long (AKS "Use system node pools", limitations).
 WINDOWS_POOL_NAME_MAX = 6

@@ -1,19 +1,28 @@
 """Waits with progress and a timeout: every asynchronous step of the lab goes through :func:`wait_for`, or, for a
-long-running ARM operation, :func:`wait_for_operation` on the operation's own poller.
+long-running ARM operation, :func:`wait_for_operation` on the operation's own poller. Both wait as long as the service
+asks (``Retry-After``) where it says, and otherwise poll at the backend's interval.
 
-Both wait as long as the service asks (``Retry-After``) where it says, and otherwise poll at the backend's interval.
-Progress is a ``tqdm.auto`` bar (an ipywidgets bar in JupyterLab). ``LABKIT_PROGRESS=text`` forces
-plain text on stderr (``labkit run`` sets it for papermill) and ``off`` shows none (nbval and the
-committed notebooks); in every mode a wait ends with one summary line on stdout.
+While a wait runs, it shows where it stands (``pool gpunp: Creating [00:04]``): as a widget when a person runs the
+notebook (:func:`labkit.notebook.shows_widgets`), else as text on stderr (``labkit run``, papermill), or not at all
+with ``LABKIT_PROGRESS=off`` (nbval and the committed notebooks). Every wait ends with one line on stdout, such as
+``pool gpunp: Succeeded (4.2s)``; a widget is replaced by that line, so a saved notebook shows text where the bar
+was, not a widget that is gone once the kernel is.
+
+Example:
+    >>> states = iter([(False, "Creating"), (True, "Succeeded")])
+    >>> wait_for(lambda: next(states), what="pool gpunp", timeout_minutes=1, poll_seconds=0)  # doctest: +ELLIPSIS
+    pool gpunp: Succeeded (...s)
+    'Succeeded'
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from labkit.errors import WaitTimeout
+from labkit.notebook import PROGRESS_ENV, replace_with_text, shows_widgets
 
 #: ``check()`` returns (done, state) or (done, state, seconds): whether the wait is over, a short word for where it
 #: stands, and how long the service asked to wait before asking again (None or 0: the backend's poll interval).
@@ -34,24 +43,46 @@ def wait_for(check: Check, *, what: str, timeout_minutes: float, poll_seconds: f
     """
     started = time.monotonic()
     deadline = started + timeout_minutes * 60
-    bar = _progress_bar(what)
+    progress = _progress(what, timeout_minutes)
+    done, state = False, None
     try:
         time.sleep(min(after, timeout_minutes * 60))
         while True:
             done, state, *asked = check()
-            if bar is not None:
-                bar.set_postfix_str(state, refresh=False)
-                bar.update(1)
+            progress.show(state, time.monotonic() - started)
             if done:
-                print(f"{what}: {state} ({time.monotonic() - started:.1f}s)")
                 return state
             if time.monotonic() >= deadline:
                 raise WaitTimeout(what, state, timeout_minutes)
             pause = asked[0] if asked and asked[0] else poll_seconds
             time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
     finally:
-        if bar is not None:
-            bar.close()
+        _end(progress, what, state, done, started)
+
+
+def wait_for_operation(poller: Any, *, what: str, timeout_minutes: float) -> Any:
+    """Wait for a long-running operation through its azure-core poller, which asks the service as often as the
+    service says (``Retry-After``); returns the operation's result.
+
+    Raises:
+        WaitTimeout: after ``timeout_minutes``, with the operation's last status.
+        HttpResponseError: the operation failed (the service's code and message), as ``poller.result()`` does.
+    """
+    started = time.monotonic()
+    deadline = started + timeout_minutes * 60
+    progress = _progress(what, timeout_minutes)
+    done = False
+    try:
+        while not poller.done():
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(what, poller.status(), timeout_minutes)
+            poller.wait(timeout=min(PROGRESS_SECONDS, deadline - time.monotonic()))
+            progress.show(poller.status(), time.monotonic() - started)
+        result = poller.result()
+        done = True
+        return result
+    finally:
+        _end(progress, what, poller.status(), done, started)
 
 
 def retry_after(headers: Any) -> float:
@@ -67,39 +98,65 @@ def retry_after(headers: Any) -> float:
     return 0.0
 
 
-def wait_for_operation(poller: Any, *, what: str, timeout_minutes: float) -> Any:
-    """Wait for a long-running operation through its azure-core poller, which asks the service as often as the
-    service says (``Retry-After``); returns the operation's result.
-
-    Raises:
-        WaitTimeout: after ``timeout_minutes``, with the operation's last status.
-        HttpResponseError: the operation failed (the service's code and message), as ``poller.result()`` does.
-    """
-    started = time.monotonic()
-    deadline = started + timeout_minutes * 60
-    bar = _progress_bar(what)
-    try:
-        while not poller.done():
-            if time.monotonic() >= deadline:
-                raise WaitTimeout(what, poller.status(), timeout_minutes)
-            poller.wait(timeout=min(PROGRESS_SECONDS, deadline - time.monotonic()))
-            if bar is not None:
-                bar.set_postfix_str(poller.status(), refresh=False)
-                bar.update(1)
-        result = poller.result()
-    finally:
-        if bar is not None:
-            bar.close()
-    print(f"{what}: {poller.status()} ({time.monotonic() - started:.1f}s)")
-    return result
+def _end(progress: "_Lines | _Widget", what: str, state: Any, done: bool, started: float) -> None:
+    took = f"({time.monotonic() - started:.1f}s)"
+    progress.end(f"{what}: {state} {took}" if done else f"{what}: stopped while {state or 'starting'} {took}")
 
 
-def _progress_bar(what: str) -> Optional[object]:
-    mode = os.environ.get("LABKIT_PROGRESS", "auto")
-    if mode == "off":
-        return None
-    if mode == "text":
+class _Lines:
+    """No progress while waiting (``LABKIT_PROGRESS=off``); the final line only."""
+
+    def show(self, state: str, elapsed: float) -> None:
+        pass
+
+    def end(self, line: str) -> None:
+        print(line)
+
+
+class _Text(_Lines):
+    """A line on stderr that tqdm rewrites in place, cleared at the end."""
+
+    def __init__(self, what: str):
         from tqdm import tqdm
-    else:
-        from tqdm.auto import tqdm
-    return tqdm(desc=what, bar_format="{desc}: {postfix} [{elapsed}]", leave=False)
+
+        self._what = what
+        self._bar = tqdm(desc=what, bar_format="{desc} [{elapsed}]", leave=False)
+
+    def show(self, state: str, elapsed: float) -> None:
+        label = f"{self._what}: {state}"
+        self._bar.set_description_str(label, refresh=label != self._bar.desc)  # a new state at once, the time when due
+        self._bar.update(1)
+
+    def end(self, line: str) -> None:
+        self._bar.close()
+        super().end(line)
+
+
+class _Widget:
+    """What is awaited, a bar of the time used out of the wait's limit, and the state; replaced by the final line."""
+
+    def __init__(self, what: str, timeout_minutes: float):
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        self._bar = widgets.FloatProgress(min=0, max=timeout_minutes * 60, bar_style="info",
+                                          tooltip=f"time used of the {timeout_minutes:g}-minute limit")
+        self._state = widgets.Label()
+        self._box = widgets.HBox([widgets.Label(what), self._bar, self._state])
+        self._box.add_class("labkit-progress")
+        self._display = display(self._box, display_id=True)
+
+    def show(self, state: str, elapsed: float) -> None:
+        from tqdm import tqdm
+
+        self._bar.value = elapsed
+        self._state.value = f"{state} [{tqdm.format_interval(elapsed)}]"
+
+    def end(self, line: str) -> None:
+        replace_with_text(self._display, self._box, line)
+
+
+def _progress(what: str, timeout_minutes: float) -> _Lines | _Widget:
+    if os.environ.get(PROGRESS_ENV) == "off":
+        return _Lines()
+    return _Widget(what, timeout_minutes) if shows_widgets() else _Text(what)
