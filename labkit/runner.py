@@ -110,7 +110,8 @@ def run_lab(
 
     ``values`` are lesson parameters; ``None`` and missing ones come from the lab's settings. They are
     validated first (a bad one raises LabConfigError before any lesson starts or any folder is made) and
-    saved as the lab's settings.
+    saved as the lab's settings. The backend is reached while the first lesson's kernel starts: on the
+    simulator, that starts it (in ``LABKIT_STATE_DIR``), as lesson 00 would.
 
     Raises:
         Interrupted: after an interrupt, once the summary and report are written (``.summary`` holds it).

@@ -142,7 +142,8 @@ def fake_lessons(directory: Path, failing: str) -> Path:
 
 @pytest.fixture
 def quiet_sim(tmp_path, monkeypatch, config_dir):
-    """A state dir for a simulator that lists what a run left when its (fake) cleanup did not run."""
+    """A state dir of the test's own for the simulator a run reaches (it connects while the first kernel starts, and
+    lists what a run left when its fake cleanup did not run); stopped after the test."""
     monkeypatch.setenv("LABKIT_STATE_DIR", str(tmp_path / "sim"))
     monkeypatch.setenv("LABKIT_SIM_TIME_SCALE", "0.0005")
     yield
@@ -164,7 +165,7 @@ def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status, 
         assert summary["left_after_cleanup"] == []
 
 
-def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path, config_dir):
+def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path, quiet_sim):
     from labkit.runner import run_lab
 
     lessons = fake_lessons(tmp_path / "lessons", failing="none")
@@ -176,7 +177,7 @@ def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path, config_dir)
     assert (tmp_path / "out" / "summary.json").exists()
 
 
-def test_an_interrupt_still_cleans_up_writes_the_summary_and_stops(tmp_path, monkeypatch, config_dir):
+def test_an_interrupt_still_cleans_up_writes_the_summary_and_stops(tmp_path, monkeypatch, quiet_sim):
     from labkit import runner
     from labkit.interrupts import Interrupted
 
