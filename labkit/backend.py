@@ -18,6 +18,8 @@ from labkit.errors import LabConfigError, Problem
 from labkit.params import LabParams
 
 AZURE_ARM_ENDPOINT = "https://management.azure.com"
+#: Azure's Retail Prices API is public and outside ARM (learn.microsoft.com/rest/api/cost-management/retail-prices).
+AZURE_PRICES_ENDPOINT = "https://prices.azure.com"
 
 
 def _user_agent() -> str:
@@ -45,6 +47,10 @@ class Backend:
     subscription_id: str
     kubeconfig_dir: Path
     poll_seconds: float
+    #: Where the Retail Prices API answers (the simulator serves it from labkit's price table).
+    prices_endpoint: str
+    #: How many Azure seconds one real second stands for: 1 on Azure; the simulator's clock compresses time.
+    azure_seconds_per_second: float = 1.0
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments every Azure management client takes."""
@@ -72,6 +78,8 @@ def _simulator(params: LabParams) -> Backend:
         subscription_id=params.subscription_id or info["subscription_id"],
         kubeconfig_dir=Path(info["state_dir"]) / "kubeconfigs",
         poll_seconds=0.02,
+        prices_endpoint=info["arm_endpoint"],
+        azure_seconds_per_second=1 / info["time_scale"],
     )
 
 
@@ -93,4 +101,5 @@ def _azure(params: LabParams) -> Backend:
         subscription_id=subscription,
         kubeconfig_dir=cache / "labkit" / "kubeconfigs",
         poll_seconds=10.0,
+        prices_endpoint=AZURE_PRICES_ENDPOINT,
     )

@@ -240,6 +240,58 @@ REGIONAL_QUOTA = ("cores", "Total Regional vCPUs")
 
 
 @dataclass(frozen=True)
+class HourlyPrice:
+    """What one VM of a size costs an hour, pay-as-you-go, in US dollars, in one region under one OS."""
+
+    vm_size: str
+    region: str
+    os_type: str  # "Windows" (licence included) or "Linux"
+    usd: float
+
+
+#: The date and source of :data:`PRICES`, labkit's offline answer (and the simulator's) when Azure's Retail Prices
+#: API cannot be asked. Every figure is the API's ``retailPrice`` for ``type`` Consumption (pay-as-you-go), USD.
+PRICES_DATE = date(2026, 3, 9)
+PRICES_SOURCE = (
+    "Azure Retail Prices API (https://prices.azure.com/api/retail/prices), pay-as-you-go, USD: Standard_NC4as_T4_v3 "
+    "in eastus (Windows 0.710, Linux 0.526) as the API answered on 2026-03-09 (a public capture of its answer); "
+    "the other sizes' Linux prices from skypilot-org/skypilot-catalog catalogs/v6/azure/vms.csv (commit 098741e7), "
+    "which SkyPilot fetches from the same API and which agrees on Standard_NC4as_T4_v3"
+)
+
+PRICES: tuple[HourlyPrice, ...] = tuple(
+    HourlyPrice(size, "eastus", os_type, usd)
+    for size, os_type, usd in [
+        ("Standard_NC4as_T4_v3", "Windows", 0.710),
+        ("Standard_NC4as_T4_v3", "Linux", 0.526),
+        ("Standard_NC8as_T4_v3", "Linux", 0.752),
+        ("Standard_NC16as_T4_v3", "Linux", 1.204),
+        ("Standard_NC64as_T4_v3", "Linux", 4.352),
+        ("Standard_NV36ads_A10_v5", "Linux", 3.20),
+        ("Standard_NV36adms_A10_v5", "Linux", 4.52),
+        ("Standard_NV72ads_A10_v5", "Linux", 6.52),
+        ("Standard_NC24ads_A100_v4", "Linux", 3.673),
+        ("Standard_NC48ads_A100_v4", "Linux", 7.346),
+        ("Standard_NC96ads_A100_v4", "Linux", 14.692),
+        ("Standard_ND96asr_v4", "Linux", 27.197),
+        ("Standard_ND96amsr_A100_v4", "Linux", 32.77),
+        ("Standard_ND96isr_H100_v5", "Linux", 98.32),
+    ]
+)
+
+
+def table_price(vm_size: str, region: str, os_type: str) -> Optional[HourlyPrice]:
+    """The table's price of a size in a region under an OS (names matched in any letter case); None if it has none.
+
+    Example:
+        >>> table_price("standard_nc4as_t4_v3", "EastUS", "Windows").usd
+        0.71
+    """
+    wanted = (vm_size.lower(), region.lower(), os_type.lower())
+    return next((p for p in PRICES if (p.vm_size.lower(), p.region.lower(), p.os_type.lower()) == wanted), None)
+
+
+@dataclass(frozen=True)
 class KubernetesVersion:
     """A minor version AKS offers in a region, with its patches (``az aks get-versions``)."""
 

@@ -11,13 +11,14 @@ Example:
 
 from __future__ import annotations
 
-from typing import Optional
+import time
+from typing import Any, Optional
 
-from labkit import ledger
+from labkit import ledger, usage
 from labkit.failures import reported
 from labkit.lab import Lab
 from labkit.ledger import Item
-from labkit.waiting import wait_for
+from labkit.waiting import wait_for, wait_for_operation
 
 _TERMINATING = ("Deleting", "Terminating")
 
@@ -29,24 +30,32 @@ def cleanup(lab: Lab, *, lab_id: Optional[str] = None, all_labs: bool = False) -
     Safe at any point, also after a failed or interrupted run, and twice.
     """
     found = ledger.find(lab, lab_id=lab_id, all_labs=all_labs)
-    remove(lab, found)
-    if found:
+    if not found:
+        return found
+    with usage.step(lab, "deletion", "the lab's resources"):
+        for item, poller in remove(lab, found).items():
+            with reported(f"deleting pool {item.name}"):
+                wait_for_operation(poller, what=f"deleting pool {item.name}", timeout_minutes=lab.params.timeout_minutes)
+            usage.pool_deleted(item.name, at=time.time())
         wait_until_gone(lab, lab_id=lab_id, all_labs=all_labs)
     return found
 
 
-def remove(lab: Lab, items: list[Item]) -> None:
-    """Send every delete at once: pools (their deletion goes on in Azure) and Kubernetes objects."""
+def remove(lab: Lab, items: list[Item]) -> dict[Item, Any]:
+    """Send every delete at once: pools (their deletion goes on in Azure) and Kubernetes objects; returns the
+    pools' deletion pollers, to wait on."""
+    pollers = {}
     for item in items:
         if item.state in _TERMINATING:
             continue
         if item.is_pool:
             group, cluster = item.cluster
             with reported(f"deleting pool {item.name}"):
-                lab.aks.agent_pools.begin_delete(group, cluster, item.name)
+                pollers[item] = lab.aks.agent_pools.begin_delete(group, cluster, item.name)
         else:
             with reported(f"deleting {item.kind} {item.name}"):
                 lab.k8s.delete(item.kind, item.name, item.place or None)
+    return pollers
 
 
 def wait_until_gone(lab: Lab, *, lab_id: Optional[str] = None, all_labs: bool = False) -> None:

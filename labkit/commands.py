@@ -28,17 +28,20 @@ class _Step:
     params: LabParams
     namespace: str
     workload_pool: str
+    region: str
 
 
-def command(step: str, params: LabParams, *, namespace: Optional[str] = None, workload_pool: Optional[str] = None) -> str:
+def command(step: str, params: LabParams, *, namespace: Optional[str] = None, workload_pool: Optional[str] = None,
+            region: Optional[str] = None) -> str:
     """The command line(s) for one step; see :data:`STEPS` for the step names.
 
     Args:
         namespace: the lab's namespace (default: ``plugin_namespace``, else the doc's).
         workload_pool: the pool the sample Job runs on (default: lesson 03's).
+        region: the cluster's region (default: a placeholder).
     """
     context = _Step(params, namespace or params.plugin_namespace or manifests.SHIPPED_NAMESPACE,
-                    workload_pool or params.manual_pool_name)
+                    workload_pool or params.manual_pool_name, region or "<region>")
     return STEPS[step](context)
 
 
@@ -79,6 +82,8 @@ STEPS: dict[str, Callable[[_Step], str]] = {
     "get_credentials": lambda s: f"az aks get-credentials --resource-group {s.params.resource_group} --name {s.params.cluster_name}",
     "show_cluster": lambda s: (f"az aks show --resource-group {s.params.resource_group} --name {s.params.cluster_name} "
                                "--query kubernetesVersion -o tsv"),
+    "show_quota": lambda s: (f"az vm list-usage --location {s.region} --output table\n"
+                             f"az vm list-skus --location {s.region} --size {s.params.vm_size} --output table"),
     "preview_extension": lambda s: ("# only for --driver-type; it installs from Microsoft's extension index (online)\n"
                                     "az extension add --name aks-preview\naz extension update --name aks-preview"),
     "register_feature": lambda s: f"az feature register {_FEATURE}\naz feature show {_FEATURE} --query properties.state -o tsv",

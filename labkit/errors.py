@@ -69,6 +69,15 @@ class OperationError(LabError):
         super().__init__(f"{text}\n  What to do: {hint}" if hint else text)
 
 
+class PreflightError(OperationError):
+    """A check before anything is created found that it cannot be: the size is not offered in the region, or a vCPU
+    quota has no room (``room`` then holds the numbers)."""
+
+    def __init__(self, operation: str, code: str, message: str, hint: str, *, room: Any = None):
+        super().__init__(operation, code, message, hint)
+        self.room = room
+
+
 class WaitTimeout(LabError):
     """A wait ran past its timeout; says what was awaited and the state it was left in."""
 

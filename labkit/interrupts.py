@@ -1,7 +1,7 @@
 """How ``labkit run`` ends when asked to: Ctrl-C, SIGTERM (a cancelled CI job) and SIGHUP (a closed terminal) alike.
 
-- The first interrupt stops the lesson that runs (its kernel is interrupted, as Jupyter's stop button does);
-  the run skips the other lessons and cleans up, so nothing is left billed.
+- The first interrupt stops the lessons that run (two run at once; their kernels are interrupted, as Jupyter's stop
+  button does); the run skips the other lessons and cleans up, so nothing is left billed.
 - The first interrupt never stops the cleanup: it stops the billing. Any later one does; the run then lists
   what is left and names the one command that removes it.
 - One line is printed per interrupt, never a traceback.
@@ -58,6 +58,7 @@ class Interrupts:
             raise Interrupted(name)
         self.cleanup_stopped = self.phase == "cleanup"
         after = "listing what is left" if self.cleanup_stopped else "the cleanup runs next (interrupt again to stop it too)"
-        self.say(f"{name}: stopping the {'cleanup' if self.phase == 'cleanup' else 'lesson'}; {after}")
-        if not interrupt_current():  # no lesson kernel runs: stop right here instead
-            raise Interrupted(name)
+        self.say(f"{name}: stopping the {'cleanup' if self.phase == 'cleanup' else 'running lessons'}; {after}")
+        # The kernels of the lessons that run now get a KeyboardInterrupt; a lesson between cells stops before its
+        # next one, and the run, which waits in short steps, sees `first` and starts no other lesson but the cleanup.
+        interrupt_current()

@@ -1,10 +1,15 @@
-"""The kernels ``labkit run`` executes lessons in: local IPC sockets instead of TCP ports, and interruptible.
+"""The kernels ``labkit run`` executes lessons in: local IPC sockets instead of TCP ports, started ahead of their
+lessons, and interruptible.
 
 Over TCP, every kernel picks five free ports and binds them a moment later; with many kernels starting at once
 (several runs on one machine, a workshop rehearsal) two now and then pick the same port and one kernel dies
 before it answers. IPC sockets are files in a private folder of each kernel, so they cannot collide, and no
 other user of the machine can connect to them. Jupyter also stops warning that the kernel runs over TCP
 without encryption.
+
+``labkit run`` starts a lesson's kernel while the lesson before it runs (:meth:`LessonKernel.prestart`), hands it to
+papermill, and stops it afterwards (:meth:`LessonKernel.stop`). While a lesson runs, its kernel is one of the
+running ones that :func:`interrupt_current` interrupts (two lessons run at once).
 
 A kernel's own messages (Jupyter's log lines, a crash's last words) go to a log file when one is given
 (:func:`logging_to`), so that a run's terminal shows labkit's lines only.
@@ -19,24 +24,60 @@ import os
 import shutil
 import signal
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Iterator, Optional
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+
+#: What a kernel started ahead of its lesson imports while it waits: the SDKs and labkit modules the lessons load, so
+#: that their first cells do not pay for it on the run's critical path. Nothing else of the kernel differs.
+WARM_IMPORTS = ("labkit.prereqs", "labkit.preview", "labkit.capacity", "labkit.cleanup", "azure.mgmt.containerservice",
+                "azure.mgmt.resource.features", "azure.mgmt.resource.resources", "azure.mgmt.compute",
+                "kubernetes.dynamic", "kubernetes.config")
+
+
+#: How long a kernel may take to answer once started (papermill's own default).
+STARTUP_SECONDS = 60
+
+
+class ConnectedClient(AsyncKernelClient):
+    """A kernel client that may be connected before its lesson: starting its channels again leaves them as they are,
+    and once its kernel has answered, waiting for the kernel again returns at once.
+
+    nbclient starts a client's channels and waits until the kernel answers; jupyter_client's wait ends with 0.2 s of
+    silence on the output channel. A client connected ahead of the lesson has done both, sparing the lesson the wait.
+    """
+
+    _answered = False
+
+    def start_channels(self, *args: Any, **kwargs: Any) -> None:
+        if not self.channels_running:
+            super().start_channels(*args, **kwargs)
+
+    async def wait_for_ready(self, timeout: Optional[float] = None) -> None:  # type: ignore[override]
+        if not self._answered:
+            await super().wait_for_ready(timeout=timeout)
+            self._answered = True
 
 
 class LessonKernel(AsyncKernelManager):
-    """A kernel manager on IPC transport; the newest one is :attr:`current`, for :func:`interrupt_current`."""
+    """A kernel manager on IPC transport; those whose lessons run now are interrupted by :func:`interrupt_current`."""
 
-    current: ClassVar[Optional["LessonKernel"]] = None
     log_path: ClassVar[Optional[Path]] = None
+    _running: ClassVar[set["LessonKernel"]] = set()
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self._socket_dir = tempfile.mkdtemp(prefix="labkit-kernel-")
         self.transport = "ipc"
         self.ip = os.path.join(self._socket_dir, "kernel")
-        LessonKernel.current = self
+        self.client_factory = ConnectedClient
+        self._clients: list[Any] = []
+        self._connected: Optional[ConnectedClient] = None
 
     async def start_kernel(self, **kwargs: Any) -> None:  # type: ignore[override]
         if self.log_path is None:
@@ -44,6 +85,52 @@ class LessonKernel(AsyncKernelManager):
             return
         with open(self.log_path, "ab") as log:  # the kernel keeps its own copy of the descriptor
             await super().start_kernel(stdout=log, stderr=log, **kwargs)
+
+    def client(self, **kwargs: Any) -> Any:
+        """A client of this kernel: the one :meth:`prestart` connected, the first time; :meth:`stop` stops the
+        channels of every client (papermill leaves them to the kernel's owner)."""
+        if self._connected is not None and not kwargs:
+            client, self._connected = self._connected, None
+            return client
+        client = super().client(**kwargs)
+        self._clients.append(client)
+        return client
+
+    def prestart(self, cwd: Path) -> None:
+        """Start the kernel now, in ``cwd``, ahead of its lesson, import :data:`WARM_IMPORTS` in it (without a cell:
+        the lesson's execution counts are unchanged), and connect a client, which papermill will use. Returns once the
+        kernel answers. The thread that calls this must run the lesson."""
+        run_sync(self._prestart)(cwd)
+
+    async def _prestart(self, cwd: Path) -> None:
+        warm = f"--IPKernelApp.exec_lines=import {', '.join(WARM_IMPORTS)}"
+        # No history file, as nbclient starts its kernels: kernels running at once would contend for its lock.
+        await self.start_kernel(cwd=str(cwd), extra_arguments=[warm, "--HistoryManager.hist_file=:memory:"])
+        client = self.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=STARTUP_SECONDS)
+        self._connected = client
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """While inside, the kernel's lesson runs: :func:`interrupt_current` interrupts it."""
+        LessonKernel._running.add(self)
+        try:
+            yield
+        finally:
+            LessonKernel._running.discard(self)
+
+    def stop(self) -> None:
+        """Stop the kernel and its clients' channels, and remove its sockets (in the thread that started it)."""
+        run_sync(self._stop)()
+
+    async def _stop(self) -> None:
+        for client in self._clients:
+            client.stop_channels()
+        if self.has_kernel:
+            # At once: its lesson has ended and papermill holds every output, so nothing is left to finish.
+            await self.shutdown_kernel(now=True)
+        await self.cleanup_resources()  # as nbclient does after a shutdown, which leaves the sockets' folder
 
     async def cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
         await super().cleanup_resources(restart=restart)
@@ -71,6 +158,5 @@ def logging_to(path: Path) -> type[LessonKernel]:
 
 
 def interrupt_current() -> bool:
-    """Interrupt the newest lesson kernel, if it still runs."""
-    kernel = LessonKernel.current
-    return kernel.interrupt() if kernel is not None else False
+    """Interrupt every lesson kernel whose lesson runs now; False if none does."""
+    return any([kernel.interrupt() for kernel in list(LessonKernel._running)])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from labkit import catalog, manifests
+from labkit import catalog, manifests, usage
 from labkit.errors import MissingPrerequisite, OperationError
 from labkit.failures import reported
 from labkit.identity import MANUAL_DRIVER_LESSON, lab_selector, object_lab
@@ -152,6 +152,11 @@ def workload_pool(lab: Lab) -> str:
 
 def run_workload(lab: Lab) -> tuple[str, str]:
     """Run the sample GPU Job on the lab's pool (once; a finished one is reused) and return (node, log)."""
+    with usage.step(lab, "verification", f"Job {WORKLOAD_JOB}"):
+        return _run_workload(lab)
+
+
+def _run_workload(lab: Lab) -> tuple[str, str]:
     namespace = ensure_namespace(lab)
     body = load(lab, manifests.GPU_WORKLOAD, namespace=namespace, node_pool=workload_pool(lab))
     with reported(f"creating Job {WORKLOAD_JOB}"):

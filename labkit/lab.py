@@ -66,6 +66,14 @@ class Lab:
         b = self.backend
         return ResourceManagementClient(b.credential, b.subscription_id, **b.client_options())
 
+    @cached_property
+    def compute(self) -> Any:
+        """ComputeManagementClient: the region's VM sizes and vCPU quota."""
+        from azure.mgmt.compute import ComputeManagementClient
+
+        b = self.backend
+        return ComputeManagementClient(b.credential, b.subscription_id, **b.client_options())
+
     def cluster(self) -> Any:
         """The managed cluster the lab works on."""
         with reported(f"reading cluster {self.params.cluster_name}"):
@@ -73,6 +81,11 @@ class Lab:
 
     def cluster_version(self) -> catalog.Version:
         return catalog.parse_version(kubernetes_version(self.cluster()))
+
+    @cached_property
+    def region(self) -> str:
+        """The cluster's Azure region, where its pools' VMs run, are priced and draw quota."""
+        return self.cluster().location
 
     # --- Kubernetes ----------------------------------------------------------------------------------
 

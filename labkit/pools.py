@@ -6,13 +6,15 @@ someone by hand) created is never taken over; the lesson stops and suggests a fr
 
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
-from labkit.errors import OperationError
+from labkit import catalog, quota, usage
+from labkit.errors import OperationError, PreflightError
 from labkit.failures import hint, reported
 from labkit.identity import AUTO_DRIVER_LESSON, LESSON_TAG, MANUAL_DRIVER_LESSON, pool_lab, pool_tags
-from labkit.lab import Lab
-from labkit.waiting import wait_for
+from labkit.lab import Lab, kubernetes_version
+from labkit.waiting import wait_for, wait_for_operation
 
 
 def lesson_of(*, manual: bool) -> str:
@@ -57,26 +59,52 @@ def create_gpu_pool(lab: Lab, *, manual: bool = False) -> Any:
     A pool of this lab that already exists with the same settings is left as it is (waiting for it if it
     is still being created); one with other settings is an error, since those settings cannot change. A
     pool still being deleted (say, by a clean-up a moment ago) is waited out, then created anew. A pool of
-    that name that is not this lab's is an error naming its owner and a free name.
+    that name that is not this lab's is an error naming its owner and a free name. Before a pool is created,
+    the region must offer its size and the quotas have room for it (unless ``local_checks`` is off); an existing
+    pool uses no new quota. The creation is waited for through its own poller, at the interval AKS asks for.
     """
-    lab.params.check_pools(lab.cluster_version())
-    name = lab.params.pool_spec(manual=manual).name
+    cluster = lab.cluster()
+    lab.params.check_pools(catalog.parse_version(kubernetes_version(cluster)))
+    spec = lab.params.pool_spec(manual=manual)
     body = pool_body(lab, manual=manual)
-    existing = get_pool(lab, name)
+    existing = get_pool(lab, spec.name)
     if existing is not None:
         _require_ours(lab, existing, manual=manual)
     if existing is not None and _state(existing) == "Deleting":
-        _wait_gone(lab, [name])
+        _wait_gone(lab, [spec.name])
         existing = None
     if existing is not None:
-        _require_same_settings(existing, body, name)
-        print(f"pool {name} already exists ({_state(existing)}): nothing to create")
-    else:
-        client = lab.aks_preview if "driverType" in body["properties"]["gpuProfile"] else lab.aks
-        p = lab.params
-        with reported(f"creating pool {name}"):
-            client.agent_pools.begin_create_or_update(p.resource_group, p.cluster_name, name, body)
-    return wait_for_pool(lab, name, manual=manual)
+        _require_same_settings(existing, body, spec.name)
+        print(f"pool {spec.name} already exists ({_state(existing)}): nothing to create")
+        return wait_for_pool(lab, spec.name, manual=manual)
+    if lab.params.local_checks:
+        _check_room(lab, cluster.location, spec)
+    return _create(lab, spec, body, region=cluster.location, manual=manual)
+
+
+def _check_room(lab: Lab, region: str, spec: Any) -> None:
+    """Stop before creating when the size is not offered or the quota has no room; go on when it cannot be read."""
+    try:
+        found = quota.preflight(lab, region=region, vm_size=spec.vm_size, nodes=spec.count, what=f"pool {spec.name}")
+    except PreflightError:
+        raise
+    except OperationError as error:  # e.g. rights on the resource group only: AKS will judge the request
+        print(f"quota and sizes not checked ({error.code}: {error.message}); AKS judges the request")
+        return
+    found.require()
+
+
+def _create(lab: Lab, spec: Any, body: dict[str, Any], *, region: str, manual: bool) -> Any:
+    """Send the pool's PUT and wait for the operation it starts; a Failed pool raises AKS's reason."""
+    client = lab.aks_preview if "driverType" in body["properties"]["gpuProfile"] else lab.aks
+    p = lab.params
+    with usage.step(lab, "pool", spec.name), reported(f"creating pool {spec.name}"):
+        sent = time.time()
+        poller = client.agent_pools.begin_create_or_update(p.resource_group, p.cluster_name, spec.name, body)
+        usage.pool_created(lab, spec.name, vm_size=spec.vm_size, nodes=spec.count, region=region, at=sent)
+        pool = wait_for_operation(poller, what=f"pool {spec.name}", timeout_minutes=p.timeout_minutes)
+    _require_ours(lab, pool, manual=manual)  # another lab may have won a race for the name
+    return pool
 
 
 def _require_ours(lab: Lab, pool: Any, *, manual: bool) -> None:
@@ -106,8 +134,11 @@ def _state(pool: Any) -> str:
 def wait_for_pool(lab: Lab, name: str, *, manual: bool = False) -> Any:
     """Wait until the pool's provisioning state is Succeeded; a Failed, vanished or foreign pool raises."""
 
+    seen: list[Any] = []
+
     def provisioned() -> tuple[bool, str]:
         pool = get_pool(lab, name)
+        seen[:] = [pool]
         if pool is not None:
             _require_ours(lab, pool, manual=manual)  # another lab may have won a race for the name
         if pool is None or _state(pool) in ("Failed", "Deleting"):
@@ -120,7 +151,7 @@ def wait_for_pool(lab: Lab, name: str, *, manual: bool = False) -> Any:
         return _state(pool) == "Succeeded", _state(pool)
 
     wait_for(provisioned, what=f"pool {name}", **lab.wait_options())
-    return get_pool(lab, name)
+    return seen[0]
 
 
 def _require_same_settings(existing: Any, body: dict[str, Any], name: str) -> None:

@@ -13,10 +13,12 @@ from typing import Optional
 
 from packaging.version import InvalidVersion, Version
 
-from labkit import catalog
+from labkit import catalog, costs, quota
+from labkit.errors import OperationError
 from labkit.identity import LAB_LABEL, LAB_TAG
 from labkit.kube_objects import lab_namespace
 from labkit.lab import Lab, kubernetes_version
+from labkit.pools import lab_pools
 
 #: Minimum versions: the SDKs this kit is written against, and the doc's CLI minimums.
 SDK_MINIMUMS = {
@@ -112,6 +114,33 @@ def _size_note(size: Optional[catalog.GpuSize]) -> str:
     return note if size.family.confirmed else f"{note}; figures unconfirmed ({size.family.source})"
 
 
+def room_for_the_lab(lab: Lab) -> quota.Preflight:
+    """Whether the cluster's region offers the lab's size and its quotas have room for the lab's pools; a pool of
+    this lab that exists already uses no new quota. Not checked (and said why) when ``local_checks`` is off or the
+    quota cannot be read."""
+    p = lab.params
+    existing = {pool.name for pool in lab_pools(lab)}
+    new = [name for name in (p.pool_name, p.manual_pool_name) if name not in existing]
+    what = f"the lab's new pool{'s' * (len(new) != 1)} {', '.join(new)}" if new else "the lab (its pools exist)"
+    if not p.local_checks:
+        return quota.Preflight(what, p.vm_size, lab.region, None, (), unchecked="local_checks is off: AKS judges it")
+    try:
+        return quota.preflight(lab, region=lab.region, vm_size=p.vm_size, nodes=p.node_count * len(new), what=what)
+    except OperationError as error:  # e.g. rights on the resource group only
+        return quota.Preflight(what, p.vm_size, lab.region, None, (), unchecked=f"{error.code}: {error.message}")
+
+
+def room_checks(room: quota.Preflight) -> list[Check]:
+    """The size's availability and each quota's room, as lesson 00 shows them."""
+    if room.unchecked:
+        return [Check("VM size and vCPU quota", "not checked", None, room.unchecked)]
+    offered = Check(f"VM size in {room.region}", room.vm_size, room.not_offered is None,
+                    room.not_offered or "offered to this subscription")
+    quotas = [Check(f"vCPU quota {r.name}", f"{r.free} of {r.limit} free", r.enough, f"{r.needed} needed for {room.what}")
+              for r in room.rooms]
+    return [offered, *quotas]
+
+
 def plan(lab: Lab) -> list[str]:
     """What the lab will create, in order, so nothing comes as a surprise on the bill."""
     p = lab.params
@@ -127,4 +156,5 @@ def plan(lab: Lab) -> list[str]:
         f"04: Job windows-gpu-workload in {namespace} asking for 1 {p.gpu_resource_name} on pool {p.manual_pool_name}",
         f"05: everything above removed, found by the lab id (`labkit cleanup --lab-id {p.lab_id}` does the same); "
         "the preview feature stays registered",
+        f"cost: {costs.estimate(lab, pools=2)}",
     ]

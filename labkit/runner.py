@@ -1,4 +1,5 @@
-"""``labkit run``: the lessons in order through papermill, a summary, a report, and cleanup after failure.
+"""``labkit run``: the lessons through papermill, each as soon as the lessons it needs have passed (02 and 03 at
+once), each in a kernel started while the lessons before it run; a summary, a report, and cleanup after failure.
 
 Every way a run can end leaves ``summary.json`` and ``report.md``: a passing run, a failing lesson, a dead
 kernel, and interrupts (see :mod:`labkit.interrupts`). After a failure or an interrupt the cleanup lesson
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 from contextlib import contextmanager
@@ -18,10 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from labkit import results, settings
+from labkit import results, settings, usage
 from labkit.errors import LabConfigError, Problem
 from labkit.interrupts import Interrupted, Interrupts
-from labkit.kernels import logging_to
+from labkit.kernels import LessonKernel, logging_to
 from labkit.notebook import PROGRESS_ENV
 from labkit.params import LabParams, lab_params
 from labkit.report import cleanup_command, report, status
@@ -35,6 +37,25 @@ LESSONS = [
     "05_cleanup",
 ]
 CLEANUP = "05_cleanup"
+
+#: The lessons each lesson needs to have passed before it starts: 02 and 03 need nothing of each other, so they run
+#: at once. The cleanup lesson runs once every other lesson has ended, whatever happened (unless ``keep``).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "00_prerequisites": (),
+    "01_preview_setup": ("00_prerequisites",),
+    "02_gpu_pool_auto_driver": ("01_preview_setup",),
+    "03_gpu_pool_manual_driver": ("01_preview_setup",),
+    "04_verify_gpu_capacity": ("02_gpu_pool_auto_driver", "03_gpu_pool_manual_driver"),
+}
+
+KERNEL_NAME = "python3"
+
+#: How often the run looks up from waiting for a lesson, so that it handles signals meanwhile.
+WAIT_STEP_SECONDS = 0.2
+
+#: Kernels started ahead of their lessons, at most, and kernels starting at once, at most (see _start_kernels_ahead).
+KERNELS_AHEAD = 3
+KERNELS_STARTING = 2
 
 #: Where the lesson kernels' own messages go, in the run's folder.
 KERNEL_LOG = "kernels.log"
@@ -89,7 +110,8 @@ def run_lab(
 
     ``values`` are lesson parameters; ``None`` and missing ones come from the lab's settings. They are
     validated first (a bad one raises LabConfigError before any lesson starts or any folder is made) and
-    saved as the lab's settings.
+    saved as the lab's settings. The backend is reached while the first lesson's kernel starts: on the
+    simulator, that starts it (in ``LABKIT_STATE_DIR``), as lesson 00 would.
 
     Raises:
         Interrupted: after an interrupt, once the summary and report are written (``.summary`` holds it).
@@ -103,6 +125,7 @@ def run_lab(
     # The lesson kernels inherit these: where to record results, and progress as plain text.
     kernel_env = {results.ENV: str(results_dir.resolve()), PROGRESS_ENV: os.environ.get(PROGRESS_ENV, "text")}
     with _environment(kernel_env), Interrupts(say) as interrupts:
+        _connect_meanwhile(params)
         outcomes = _run_lessons(params, notebook_dir, out_dir, keep, interrupts, say)
         if any(o.name == CLEANUP and o.status == "passed" for o in outcomes):
             left = results.read(results_dir, "leftovers")
@@ -118,6 +141,7 @@ def run_lab(
         "interrupted_by": interrupts.first,
         "lessons": lessons,
         "gpu_capacity": results.read(results_dir, "gpu_capacity"),
+        "azure_usage": usage.summary(results_dir, ended_at=time.time()),
         "left_after_cleanup": left,
         "cleanup_command": cleanup_command(params.lab_id),
         "out_dir": str(out_dir),
@@ -131,29 +155,181 @@ def run_lab(
 
 def _run_lessons(params: LabParams, notebook_dir: Path, out_dir: Path, keep: bool, interrupts: Interrupts,
                  say: Callable[[str], None]) -> list[LessonResult]:
-    outcomes: list[LessonResult] = []
-    for index, lesson in enumerate(LESSONS, 1):
-        failed = interrupts.first is not None or any(o.status == "failed" for o in outcomes)
-        if failed and (lesson != CLEANUP or keep):
-            outcomes.append(LessonResult(lesson, "skipped"))
-            say(f"[{index}/{len(LESSONS)}] {lesson}: skipped")
-            continue
-        interrupts.phase = "cleanup" if lesson == CLEANUP else "lessons"
-        say(f"[{index}/{len(LESSONS)}] {lesson} ...")
+    """Run each lesson as soon as the lessons it needs have passed (so 02 and 03 at once), with kernels started ahead
+    (:func:`_start_kernels_ahead`); returns the outcomes in lesson order."""
+    events: "queue.Queue[tuple[str, str]]" = queue.Queue()
+    kernel_class = logging_to(out_dir / KERNEL_LOG)
+    runs = {lesson: _LessonRun(lesson, (params, notebook_dir, out_dir), kernel_class, interrupts, events)
+            for lesson in LESSONS}
+    outcomes: dict[str, LessonResult] = {}
+    try:
+        while True:
+            for lesson in LESSONS:
+                if lesson in outcomes or runs[lesson].started:
+                    continue
+                decision = _decide(lesson, outcomes, interrupts, keep)
+                if decision == "skip":
+                    outcomes[lesson] = LessonResult(lesson, "skipped")
+                    runs[lesson].cancel()
+                    say(f"{_number(lesson)} {lesson}: skipped")
+                elif decision == "start":
+                    interrupts.phase = "cleanup" if lesson == CLEANUP else "lessons"
+                    say(f"{_number(lesson)} {lesson} ...")
+                    runs[lesson].start()
+            if len(outcomes) == len(LESSONS):
+                return [outcomes[lesson] for lesson in LESSONS]
+            _start_kernels_ahead([runs[lesson] for lesson in LESSONS if lesson not in outcomes])
+            event, lesson = _next_event(events)
+            if event == "ended":
+                outcome = outcomes[lesson] = _outcome(runs[lesson].outcome, interrupts)
+                say(f"{_number(lesson)} {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
+                    + (f"\n    {outcome.error}" if outcome.error else ""))
+    finally:
+        for run in runs.values():
+            run.cancel()  # a kernel started for a lesson that never ran is stopped
+        for run in runs.values():
+            run.join()
+
+
+def _decide(lesson: str, outcomes: dict[str, LessonResult], interrupts: Interrupts, keep: bool) -> str:
+    """Whether a lesson that has not started should start now, be skipped, or wait for the lessons it needs."""
+    stopped = interrupts.first is not None or any(o.status == "failed" for o in outcomes.values())
+    if lesson == CLEANUP:
+        if len(outcomes) < len(LESSONS) - 1:
+            return "wait"
+        return "skip" if stopped and keep else "start"
+    if stopped:
+        return "skip"
+    needed = [outcomes.get(name) for name in NEEDS[lesson]]
+    return "start" if all(o is not None and o.status == "passed" for o in needed) else "wait"
+
+
+def _start_kernels_ahead(waiting: list["_LessonRun"]) -> None:
+    """Start the kernels of the next lessons, in lesson order, while the lessons before them run: at most
+    :data:`KERNELS_AHEAD` ahead of their lessons, and at most :data:`KERNELS_STARTING` starting at once, so that a
+    kernel start does not slow the lesson that runs (a machine may have two cores)."""
+    ahead = [run for run in waiting if run.kernel_asked and not run.started]
+    starting = [run for run in waiting if run.kernel_asked and not run.kernel_ready]
+    for run in (run for run in waiting if not run.kernel_asked):
+        if len(ahead) >= KERNELS_AHEAD or len(starting) >= KERNELS_STARTING:
+            return
+        run.prestart()
+        ahead.append(run)
+        starting.append(run)
+
+
+def _next_event(events: "queue.Queue[tuple[str, str]]") -> tuple[str, str]:
+    """The next lesson event (its kernel is "ready", or the lesson "ended"), waited for in short steps so that
+    signals are handled meanwhile."""
+    while True:
         try:
-            outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
+            return events.get(timeout=WAIT_STEP_SECONDS)
+        except queue.Empty:
+            continue
+
+
+def _outcome(outcome: LessonResult, interrupts: Interrupts) -> LessonResult:
+    """The outcome of a lesson an interrupt stopped says so, by the signal's name."""
+    if outcome.status == "failed" and interrupts.first and outcome.error and _INTERRUPTED in outcome.error:
+        outcome.error = f"interrupted ({interrupts.first})"
+    return outcome
+
+
+def _number(lesson: str) -> str:
+    return f"[{LESSONS.index(lesson) + 1}/{len(LESSONS)}]"
+
+
+class _Stopped(Exception):
+    """An interrupt came while the lesson was between cells: it goes no further."""
+
+
+#: What an interrupted lesson's error holds: the kernel's KeyboardInterrupt, or labkit's stop between cells.
+_INTERRUPTED = "KeyboardInterrupt"
+
+
+class _LessonRun:
+    """One lesson in a thread of its own: its kernel started ahead when asked (:meth:`prestart`), the lesson run
+    through papermill when told to (:meth:`start`), the kernel stopped once the lesson has ended or is cancelled.
+    The thread puts ("ready", lesson) on ``events`` when the kernel has started and ("ended", lesson) when the lesson
+    has ended."""
+
+    def __init__(self, lesson: str, where: tuple[LabParams, Path, Path], kernel_class: type[LessonKernel],
+                 interrupts: Interrupts, events: "queue.Queue[tuple[str, str]]"):
+        self.lesson, self._where, self._kernel_class = lesson, where, kernel_class
+        self._interrupts, self._events = interrupts, events
+        self.outcome: Optional[LessonResult] = None
+        self.started = self.kernel_asked = self.kernel_ready = False
+        self._go = threading.Event()
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._work, name=f"labkit-{lesson}", daemon=True)
+
+    def prestart(self) -> None:
+        """Start the lesson's kernel now, while other lessons run."""
+        if not self.kernel_asked:
+            self.kernel_asked = True
+            self._thread.start()
+
+    def start(self) -> None:
+        """Run the lesson, starting its kernel first unless that was done."""
+        self.started = True
+        self.prestart()
+        self._go.set()
+
+    def cancel(self) -> None:
+        """The lesson will not run: stop its kernel if one was started for it."""
+        if not self.started:
+            self._cancelled = True
+            self._go.set()
+
+    def join(self) -> None:
+        if self.kernel_asked:
+            self._thread.join()
+
+    def _work(self) -> None:
+        kernel = self._kernel_class(kernel_name=KERNEL_NAME)
+        try:
+            failure = self._start_kernel(kernel)
+            self._go.wait()
+            if not self._cancelled:
+                self.outcome = self._run(kernel) if failure is None else LessonResult(self.lesson, "failed", error=failure)
+        finally:
+            if self.started:
+                self.outcome = self.outcome or LessonResult(self.lesson, "failed", error="the lesson's thread ended early")
+                self._events.put(("ended", self.lesson))
+            kernel.stop()
+
+    def _start_kernel(self, kernel: LessonKernel) -> Optional[str]:
+        """Start the kernel; why it did not start, or None."""
+        try:
+            kernel.prestart(self._where[1])
+            return None
+        except Exception as error:  # recorded as the lesson's failure, so that cleanup still runs
+            return _kernel_failure(error)
+        finally:
+            self.kernel_ready = True
+            self._events.put(("ready", self.lesson))
+
+    def _run(self, kernel: LessonKernel) -> LessonResult:
+        interrupts = self._interrupts
+
+        def stop_between_cells(**_: Any) -> None:
+            """After an interrupt a lesson goes no further (the cleanup lesson only after a second one)."""
+            if interrupts.first is not None and (self.lesson != CLEANUP or interrupts.cleanup_stopped):
+                raise _Stopped(f"{_INTERRUPTED}: stopped before its next cell")
+
+        params, notebook_dir, out_dir = self._where
+        try:
+            with kernel.running():
+                return _run_lesson(self.lesson, params, notebook_dir, out_dir, kernel, stop_between_cells)
         except Interrupted as stop:
             interrupts.first = interrupts.first or stop.signal_name
-            outcome = LessonResult(lesson, "failed", error=f"interrupted ({stop.signal_name})")
-        if outcome.status == "failed" and interrupts.first and outcome.error and "KeyboardInterrupt" in outcome.error:
-            outcome.error = f"interrupted ({interrupts.first})"
-        outcomes.append(outcome)
-        say(f"[{index}/{len(LESSONS)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
-            + (f"\n    {outcome.error}" if outcome.error else ""))
-    return outcomes
+            return LessonResult(self.lesson, "failed", error=f"interrupted ({stop.signal_name})")
 
 
-def _run_lesson(lesson: str, params: LabParams, notebook_dir: Path, out_dir: Path) -> LessonResult:
+def _run_lesson(lesson: str, params: LabParams, notebook_dir: Path, out_dir: Path, kernel: LessonKernel,
+                on_cell_start: Callable[..., None]) -> LessonResult:
+    """One lesson through papermill in ``kernel`` (already started in ``notebook_dir``): its executed notebook goes to
+    ``out_dir``. ``on_cell_start`` runs before each cell (it stops the lesson after an interrupt)."""
     import papermill
 
     source = notebook_dir / f"{lesson}.ipynb"
@@ -163,16 +339,36 @@ def _run_lesson(lesson: str, params: LabParams, notebook_dir: Path, out_dir: Pat
         papermill.execute_notebook(
             str(source), str(out_dir / f"{lesson}.ipynb"),
             parameters={k: v for k, v in vars(params).items() if k in declared},
-            cwd=str(notebook_dir), progress_bar=False, kernel_name="python3", kernel_manager_class=logging_to(out_dir / KERNEL_LOG),
+            progress_bar=False, kernel_name=KERNEL_NAME, km=kernel, on_cell_start=on_cell_start,
             # a cell waits at most timeout_minutes; this bounds a cell that hangs outside labkit's waits
             execution_timeout=int(params.timeout_minutes * 60) + 300,
         )
     except papermill.PapermillExecutionError as error:
         return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), f"{error.ename}: {error.evalue}")
+    except _Stopped as stop:
+        return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), str(stop))
     except Exception as error:  # a dead kernel or a cell timeout: recorded, so that cleanup still runs
-        return LessonResult(lesson, "failed", round(time.monotonic() - started, 2),
-                            f"{type(error).__name__}: {error} (the kernel's own messages are in {KERNEL_LOG})")
+        return LessonResult(lesson, "failed", round(time.monotonic() - started, 2), _kernel_failure(error))
     return LessonResult(lesson, "passed", round(time.monotonic() - started, 2))
+
+
+def _kernel_failure(error: Exception) -> str:
+    return f"{type(error).__name__}: {error} (the kernel's own messages are in {KERNEL_LOG})"
+
+
+def _connect_meanwhile(params: LabParams) -> None:
+    """Reach the backend (start the simulator, when it is the one) while the first lesson's kernel starts; the lesson
+    connects again, at once. A failure here is the lesson's to report."""
+
+    def connect() -> None:
+        from labkit.backend import connect as reach
+
+        try:
+            reach(params)
+        except Exception:  # noqa: BLE001  lesson 00 meets the same failure and says what to do
+            pass
+
+    threading.Thread(target=connect, name="labkit-connect", daemon=True).start()
 
 
 def _list_leftovers(params: LabParams, say: Callable[[str], None]) -> Optional[list[str]]:

@@ -1,4 +1,6 @@
-"""Waits with progress and a timeout: every asynchronous step of the lab goes through :func:`wait_for`.
+"""Waits with progress and a timeout: every asynchronous step of the lab goes through :func:`wait_for`, or, for a
+long-running ARM operation, :func:`wait_for_operation` on the operation's own poller. Both wait as long as the service
+asks (``Retry-After``) where it says, and otherwise poll at the backend's interval.
 
 While a wait runs, it shows where it stands (``pool gpunp: Creating [00:04]``): as a widget when a person runs the
 notebook (:func:`labkit.notebook.shows_widgets`), else as text on stderr (``labkit run``, papermill), or not at all
@@ -17,17 +19,24 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from labkit.errors import WaitTimeout
 from labkit.notebook import PROGRESS_ENV, replace_with_text, shows_widgets
 
-#: ``check()`` returns (done, state): whether the wait is over, and a short word for where it stands.
-Check = Callable[[], tuple[bool, str]]
+#: ``check()`` returns (done, state) or (done, state, seconds): whether the wait is over, a short word for where it
+#: stands, and how long the service asked to wait before asking again (None or 0: the backend's poll interval).
+Check = Callable[[], tuple]
+
+#: How often a wait on an operation's poller refreshes its progress; the poller alone talks to the service.
+PROGRESS_SECONDS = 1.0
 
 
-def wait_for(check: Check, *, what: str, timeout_minutes: float, poll_seconds: float) -> str:
+def wait_for(check: Check, *, what: str, timeout_minutes: float, poll_seconds: float, after: float = 0.0) -> str:
     """Poll ``check`` until it reports done; return the final state.
+
+    Args:
+        after: seconds to wait before the first check (what the service asked when the change was started).
 
     Raises:
         WaitTimeout: after ``timeout_minutes``, naming what was awaited and its last state.
@@ -37,17 +46,61 @@ def wait_for(check: Check, *, what: str, timeout_minutes: float, poll_seconds: f
     progress = _progress(what, timeout_minutes)
     done, state = False, None
     try:
+        time.sleep(min(after, timeout_minutes * 60))
         while True:
-            done, state = check()
+            done, state, *asked = check()
             progress.show(state, time.monotonic() - started)
             if done:
                 return state
             if time.monotonic() >= deadline:
                 raise WaitTimeout(what, state, timeout_minutes)
-            time.sleep(poll_seconds)
+            pause = asked[0] if asked and asked[0] else poll_seconds
+            time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
     finally:
-        took = f"({time.monotonic() - started:.1f}s)"
-        progress.end(f"{what}: {state} {took}" if done else f"{what}: stopped while {state or 'starting'} {took}")
+        _end(progress, what, state, done, started)
+
+
+def wait_for_operation(poller: Any, *, what: str, timeout_minutes: float) -> Any:
+    """Wait for a long-running operation through its azure-core poller, which asks the service as often as the
+    service says (``Retry-After``); returns the operation's result.
+
+    Raises:
+        WaitTimeout: after ``timeout_minutes``, with the operation's last status.
+        HttpResponseError: the operation failed (the service's code and message), as ``poller.result()`` does.
+    """
+    started = time.monotonic()
+    deadline = started + timeout_minutes * 60
+    progress = _progress(what, timeout_minutes)
+    done = False
+    try:
+        while not poller.done():
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(what, poller.status(), timeout_minutes)
+            poller.wait(timeout=min(PROGRESS_SECONDS, deadline - time.monotonic()))
+            progress.show(poller.status(), time.monotonic() - started)
+        result = poller.result()
+        done = True
+        return result
+    finally:
+        _end(progress, what, poller.status(), done, started)
+
+
+def retry_after(headers: Any) -> float:
+    """The seconds a response asks its client to wait before asking again: ``Retry-After``, or the millisecond
+    headers azure-core also reads (``retry-after-ms``, ``x-ms-retry-after-ms``); 0 when it does not say."""
+    for name, seconds in (("retry-after", 1.0), ("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001)):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) * seconds)
+            except ValueError:  # an HTTP date, which ARM does not send
+                return 0.0
+    return 0.0
+
+
+def _end(progress: "_Lines | _Widget", what: str, state: Any, done: bool, started: float) -> None:
+    took = f"({time.monotonic() - started:.1f}s)"
+    progress.end(f"{what}: {state} {took}" if done else f"{what}: stopped while {state or 'starting'} {took}")
 
 
 class _Lines:

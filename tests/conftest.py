@@ -62,6 +62,16 @@ def lab(sim, monkeypatch_module):
     return Lab(load_params(lab_id="alpha", timeout_minutes=1))
 
 
+@pytest.fixture
+def fault(sim):
+    """``fault(kind, **options)`` switches a failure scenario on in the module's simulator for one test; all are off
+    again after it."""
+    from labkit.sim import faults
+
+    yield lambda kind, **options: faults.add(sim.state_dir, kind, **options)
+    faults.clear(sim.state_dir)
+
+
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:

@@ -17,16 +17,9 @@ from labkit.cleanup import cleanup, leftovers
 from labkit.cli import main
 from labkit.pools import create_gpu_pool
 from labkit.preview import FEATURE, NAMESPACE, register_feature, register_provider
-from labkit.sim import faults, service
+from labkit.sim import service
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def fault(sim):
-    """``fault(kind, **options)`` switches a scenario on for one test; all are off again after it."""
-    yield lambda kind, **options: faults.add(sim.state_dir, kind, **options)
-    faults.clear(sim.state_dir)
 
 
 def stops_with_one_line(call, code: str) -> OperationError:
@@ -58,11 +51,23 @@ def test_throttling_and_transient_errors_are_retried_by_the_sdk(lab, fault, kind
     assert register_feature(lab) == "Registered" and register_provider(lab) == "Registered"
 
 
-def test_a_family_without_quota_stops_lesson_02_and_cleanup_leaves_nothing(lab, fault):
+def test_a_family_without_quota_stops_lesson_02_before_anything_is_created(sim, lab, fault):
     fault("quota")
-    error = stops_with_one_line(lambda: create_gpu_pool(lab), "ErrCode_InsufficientVCPUQuota")
-    assert "standardNCASv3_T4Family" in error.message and "quota" in error.hint
+    sent = sim.world.arm_requests.copy()
+    error = stops_with_one_line(lambda: create_gpu_pool(lab), "InsufficientVCPUQuota")
+    assert "4 vCPUs of standardNCASv3_T4Family in eastus are needed for pool gpunp, and 0 of its 0 are free" in error.message
+    assert "New quota request" in error.hint and "per-vm-quota-requests" in error.hint
+    assert (error.room.needed, error.room.free, error.room.limit) == (4, 0, 0)
+    writes = [key for key in sim.world.arm_requests - sent if key[0] in ("PUT", "POST", "DELETE")]
+    assert writes == [], "a request that creates or changes something was sent"
     assert cleanup(lab) == [] and leftovers(lab) == []
+
+
+def test_with_local_checks_off_aks_itself_refuses_the_quota(lab, fault):
+    fault("quota")
+    judged_by_aks = Lab(load_params(lab_id="alpha", local_checks=False, timeout_minutes=1))
+    error = stops_with_one_line(lambda: create_gpu_pool(judged_by_aks), "ErrCode_InsufficientVCPUQuota")
+    assert "requested 4, remaining 0 for family standardNCASv3_T4Family" in error.message
 
 
 def test_a_pool_that_ends_failed_says_why_and_cleanup_removes_it(lab, fault):
@@ -99,5 +104,6 @@ def test_the_lesson_notebook_stops_with_one_line_under_a_fault(tmp_path):
                                            progress_bar=False, kernel_name="python3")
     finally:
         service.stop(state)
-    assert caught.value.ename == "OperationError" and "ErrCode_InsufficientVCPUQuota" in caught.value.evalue
+    assert caught.value.ename == "PreflightError" and "InsufficientVCPUQuota: 4 vCPUs of standardNCASv3_T4Family in " \
+        "eastus are needed for pool gpunp, and 0 of its 0 are free (0 in use)" in caught.value.evalue
     assert len(caught.value.traceback) == 1, "a labkit error shows as one line, not a traceback"

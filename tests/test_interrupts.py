@@ -97,33 +97,37 @@ def test_a_second_interrupt_stops_the_cleanup_and_names_what_is_left_and_the_com
     code, summary = run.end()
     assert code == 130 and summary["interrupted_by"] == "SIGINT"
     assert summary["lessons"][-1]["error"] == "interrupted (SIGINT)"
-    assert summary["left_after_cleanup"] == ["pool gpunp in myResourceGroup/myAKSCluster (Deleting)"]
+    left = summary["left_after_cleanup"]  # lesson 03's pool too, when it was created before the interrupt
+    assert "pool gpunp in myResourceGroup/myAKSCluster (Deleting)" in left
+    assert set(left) <= {f"pool {name} in myResourceGroup/myAKSCluster (Deleting)" for name in ("gpunp", "gpudx")}
     assert len(run.errors) == 1 and "remove it with `labkit cleanup --lab-id sig`" in run.errors[0], run.errors
     assert "Traceback" not in "\n".join(run.lines + run.errors)
 
 
-def test_sighup_is_handled_like_ctrl_c(env, tmp_path):
+def test_sighup_is_handled_like_ctrl_c_and_stops_both_lessons_that_run(env, tmp_path):
     import nbformat
 
     from labkit.runner import LESSONS
 
     lessons = tmp_path / "lessons"
     lessons.mkdir()
+    running = ("02_gpu_pool_auto_driver", "03_gpu_pool_manual_driver")  # they run at once
     for name in LESSONS:
         notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-        body = "import time; time.sleep(60)" if name == "02_gpu_pool_auto_driver" else "1 + 1"
+        body = "import time; time.sleep(60)" if name in running else "1 + 1"
         notebook.cells = [nbformat.v4.new_code_cell("lab_id = None", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(body)]
         nbformat.write(notebook, lessons / f"{name}.ipynb")
     code = ("import sys; from pathlib import Path; from labkit.runner import run_lab; "
             f"run_lab({{'lab_id': 'sig'}}, out_dir=Path({str(tmp_path / 'out')!r}), notebook_dir=Path({str(lessons)!r}))")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not (tmp_path / "out" / "02_gpu_pool_auto_driver.ipynb").exists():
+    while not all((tmp_path / "out" / f"{name}.ipynb").exists() for name in running):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.05)
-    time.sleep(1.0)  # the kernel is in the sleeping cell
+    time.sleep(1.0)  # the kernels are in the sleeping cells
     process.send_signal(signal.SIGHUP)
     process.communicate(timeout=120)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["interrupted_by"] == "SIGHUP"
-    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "skipped", "skipped", "passed"]
+    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "failed", "skipped", "passed"]
+    assert {summary["lessons"][index]["error"] for index in (2, 3)} == {"interrupted (SIGHUP)"}

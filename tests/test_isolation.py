@@ -74,13 +74,15 @@ def test_cleanup_finds_a_pool_created_under_another_name(shared, tmp_path):
 
 
 def test_a_kept_run_is_listed_exactly_by_the_dry_run_and_then_removed(shared, tmp_path):
-    # The nodes advertise microsoft.com/directx: lesson 02 fails right after its pool exists.
+    # The nodes advertise microsoft.com/directx: lessons 02 and 03 (run at once) fail right after their pools exist.
     kept = labkit(shared, "run", "--keep", "--out", str(tmp_path / "kept"), "-p", "lab_id=kept",
                   "-p", "gpu_resource_name=microsoft.com.directx/gpu")
     assert kept.returncode == 1
     summary = json.loads((tmp_path / "kept" / "summary.json").read_text())
-    assert summary["lessons"][-1]["status"] == "skipped"
-    assert summary["left_after_cleanup"] == ["pool gpunp in myResourceGroup/myAKSCluster (Succeeded)"]
+    assert [lesson["status"] for lesson in summary["lessons"]][2:] == ["failed", "failed", "skipped", "skipped"]
+    assert summary["left_after_cleanup"][:2] == [f"pool {name} in myResourceGroup/myAKSCluster (Succeeded)"
+                                                 for name in ("gpudx", "gpunp")]
+    assert "Namespace gpu-resources (Active)" in summary["left_after_cleanup"]  # lesson 03's plugin, in its namespace
     assert "Remove it with `labkit cleanup --lab-id kept`" in (tmp_path / "kept" / "report.md").read_text()
     dry = labkit(shared, "cleanup", "--lab-id", "kept", "--dry-run")
     listed = [line.strip() for line in dry.stdout.splitlines() if line.startswith("  ")]

@@ -128,7 +128,7 @@ def params_of(name: str, index: int) -> LabParams:
 
 
 def test_every_printed_step_is_run_here():
-    assert set(STEPS) == {*SUBSCRIPTION_STEPS, *POOL_STEPS, *KUBECTL_STEPS, "cleanup"}
+    assert set(STEPS) == {*SUBSCRIPTION_STEPS, "show_quota", *POOL_STEPS, *KUBECTL_STEPS, "cleanup"}
 
 
 def test_az_login_signs_in_to_the_simulator_only(sim, signed_in, terminal):
@@ -167,6 +167,11 @@ def test_subscription_steps(sim, registered, terminal):
 
 
 SUBSCRIPTION_STEPS = ("get_credentials", "show_cluster", "preview_extension", "register_feature", "register_provider")
+
+
+def test_quota_step_shows_the_familys_vcpus_and_the_size_in_the_region(sim, terminal):
+    shown = terminal.run(command("show_quota", load_params(lab_id="cli0"), region=sim.config.location), step="show_quota")
+    assert "standardNCASv3_T4Family" in shown and "Standard_NC4as_T4_v3" in shown, shown
 
 
 def test_preview_extension_is_skipped_because_it_installs_online():

@@ -67,13 +67,40 @@ def test_whole_lab_passes_and_leaves_nothing(good_run, state_dir):
     assert "[6/6] 05_cleanup: passed" in result.stdout
 
 
+def test_lessons_02_and_03_ran_at_once_each_in_its_own_kernel(good_run):
+    import nbformat
+
+    _, out = good_run
+    executed = {name: nbformat.read(out / f"{name}.ipynb", as_version=4) for name in LESSONS}
+    times = {name: notebook.metadata.papermill for name, notebook in executed.items()}
+    assert times["03_gpu_pool_manual_driver"]["start_time"] < times["02_gpu_pool_auto_driver"]["end_time"]
+    assert times["02_gpu_pool_auto_driver"]["start_time"] < times["03_gpu_pool_manual_driver"]["end_time"]
+    for name, notebook in executed.items():  # kernels started ahead ran nothing a lesson counts
+        counts = [cell.execution_count for cell in notebook.cells if cell.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1)), name
+
+
+def test_the_summary_and_report_count_the_gpu_vm_minutes_and_the_azure_time(good_run):
+    _, out = good_run
+    usage = summary(out)["azure_usage"]
+    assert sorted(pool["pool"] for pool in usage["pools"]) == ["gpudx", "gpunp"]
+    assert not any(pool["still_exists"] for pool in usage["pools"])
+    assert usage["gpu_vm_minutes"] == round(sum(pool["vm_minutes"] for pool in usage["pools"]), 1) > 0
+    assert usage["gpu_cost_usd"] > 0 and all(minutes > 0 for minutes in usage["critical_path"].values())
+    text = (out / "report.md").read_text()
+    assert f"- GPU VM-minutes: {usage['gpu_vm_minutes']:.1f}, about ${usage['gpu_cost_usd']:.2f}" in text
+    assert f"against a critical path of {usage['critical_path_minutes']:.1f} min" in text
+
+
 def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(failed_run):
     result, out = failed_run
     assert result.returncode != 0
     statuses = {lesson["name"]: lesson for lesson in summary(out)["lessons"]}
     assert statuses["02_gpu_pool_auto_driver"]["status"] == "failed"
     assert "BadRequest: The VM size of AgentPoolProfile:gpuold is not allowed" in statuses["02_gpu_pool_auto_driver"]["error"]
-    assert statuses["03_gpu_pool_manual_driver"]["status"] == statuses["04_verify_gpu_capacity"]["status"] == "skipped"
+    # 03 ran beside 02 (it needs only 01), with the same retired size; 04 needs both and never started.
+    assert "BadRequest: The VM size of AgentPoolProfile:gpudx" in statuses["03_gpu_pool_manual_driver"]["error"]
+    assert statuses["04_verify_gpu_capacity"]["status"] == "skipped"
     assert statuses["05_cleanup"]["status"] == "passed"
     assert summary(out)["left_after_cleanup"] == []
     assert (out / "02_gpu_pool_auto_driver.ipynb").exists()
@@ -115,7 +142,8 @@ def fake_lessons(directory: Path, failing: str) -> Path:
 
 @pytest.fixture
 def quiet_sim(tmp_path, monkeypatch, config_dir):
-    """A state dir for a simulator that lists what a run left when its (fake) cleanup did not run."""
+    """A state dir of the test's own for the simulator a run reaches (it connects while the first kernel starts, and
+    lists what a run left when its fake cleanup did not run); stopped after the test."""
     monkeypatch.setenv("LABKIT_STATE_DIR", str(tmp_path / "sim"))
     monkeypatch.setenv("LABKIT_SIM_TIME_SCALE", "0.0005")
     yield
@@ -129,14 +157,15 @@ def test_keep_skips_the_cleanup_after_a_failure(tmp_path, keep, cleanup_status, 
     lessons = fake_lessons(tmp_path / "lessons", failing="02_gpu_pool_auto_driver")
     summary = run_lab({}, out_dir=tmp_path / "out", keep=keep, notebook_dir=lessons, say=lambda _: None)
     statuses = [lesson["status"] for lesson in summary["lessons"]]
-    assert statuses == ["passed", "passed", "failed", "skipped", "skipped", cleanup_status]
+    # 03 needs only 01, so it ran beside 02 and ends as it would have alone; 04 needs 02, and never starts.
+    assert statuses == ["passed", "passed", "failed", "passed", "skipped", cleanup_status]
     assert summary["status"] == "failed"
     assert "RuntimeError: boom" in summary["lessons"][2]["error"]
     if keep:  # the run lists what it kept (nothing, with fake lessons)
         assert summary["left_after_cleanup"] == []
 
 
-def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path, config_dir):
+def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path, quiet_sim):
     from labkit.runner import run_lab
 
     lessons = fake_lessons(tmp_path / "lessons", failing="none")
@@ -148,25 +177,25 @@ def test_a_dead_kernel_is_a_failure_and_cleanup_still_runs(tmp_path, config_dir)
     assert (tmp_path / "out" / "summary.json").exists()
 
 
-def test_an_interrupt_still_cleans_up_writes_the_summary_and_stops(tmp_path, monkeypatch, config_dir):
+def test_an_interrupt_still_cleans_up_writes_the_summary_and_stops(tmp_path, monkeypatch, quiet_sim):
     from labkit import runner
     from labkit.interrupts import Interrupted
 
     lessons = fake_lessons(tmp_path / "lessons", failing="none")
     real_run_lesson = runner._run_lesson
 
-    def interrupt_lesson_02(lesson, *args):
-        if lesson == "02_gpu_pool_auto_driver":
+    def interrupt_lesson_01(lesson, *args):
+        if lesson == "01_preview_setup":
             raise Interrupted("SIGTERM")
         return real_run_lesson(lesson, *args)
 
-    monkeypatch.setattr(runner, "_run_lesson", interrupt_lesson_02)
+    monkeypatch.setattr(runner, "_run_lesson", interrupt_lesson_01)
     with pytest.raises(Interrupted) as caught:
         runner.run_lab({}, out_dir=tmp_path / "out", notebook_dir=lessons, say=lambda _: None)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary == caught.value.summary
-    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "skipped", "skipped", "passed"]
-    assert summary["lessons"][2]["error"] == "interrupted (SIGTERM)"
+    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "failed", "skipped", "skipped", "skipped", "passed"]
+    assert summary["lessons"][1]["error"] == "interrupted (SIGTERM)"
 
 
 def test_latest_is_only_ever_our_own_symlink(tmp_path):

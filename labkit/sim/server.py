@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional
 from aiohttp import web
 
 from labkit.files import private_dir
-from labkit.sim import access_log, apierrors, auth, bodies, controllers, kube
+from labkit.sim import access_log, apierrors, auth, bodies, controllers, kube, retail_prices
 from labkit.sim.arm import urls as arm_urls
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.entra import urls as entra_urls
@@ -66,6 +66,8 @@ def build_app(world: World, on_state_lost: StateLostHandler) -> web.Application:
                           client_max_size=max(bodies.ARM_MAX_BODY_BYTES, bodies.KUBE_MAX_BODY_BYTES))
     world.seed_arm()
     auth.leave_open(app, arm_urls.add_routes(app, world))
+    auth.leave_open(app, retail_prices.add_routes(app))  # Azure's price list needs no sign-in; before the Kubernetes
+    # plane, whose /api{tail} would take its path
     kube.add_routes(app, world)
     auth.leave_open(app, entra_urls.add_routes(app, world))  # after the Kubernetes plane, which owns /api and /apis
 

@@ -6,6 +6,7 @@ import json
 import secrets
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
@@ -107,6 +108,8 @@ class World:
         self.subscriptions = Subscriptions(config)
         self.ids = ArmIds(config)
         self.faults = Faults(state_dir)
+        #: ARM requests answered, by method and resource type (what tests and benchmarks count per step).
+        self.arm_requests: Counter[tuple[str, str]] = Counter()
         records = Records(self.store)
         self.registrations = Registrations(records, self.clock, self.ids, self.faults)
         self.operations = Operations(records, self.clock, self.ids)

@@ -67,6 +67,16 @@ class Registrations:
             self._start(record, lambda r: r["properties"], "state")
         return record.resource
 
+    def seconds_left(self, resource: Obj) -> float:
+        """Real seconds until a feature's or provider's registration ends; 0 when none is under way or it is stuck."""
+        record = self._records.get(resource["id"])
+        is_provider = "registrationState" in resource
+        state = resource["registrationState"] if is_provider else resource["properties"]["state"]
+        if record is None or state != "Registering" or self._stuck(record):
+            return 0.0
+        step = PROVIDER_STEP if is_provider else FEATURE_STEP
+        return max(0.0, record.sim["started"] + self._clock.seconds(step) - self._clock.now())
+
     def advance(self) -> None:
         """Finish every registration whose simulated duration has passed."""
         for record in self._records.list(f"{self._ids.subscription}/providers/"):
@@ -80,9 +90,13 @@ class Registrations:
         self._records.put(record)
 
     def _finish(self, record: Record, holder: Obj, key: str, step: str) -> None:
-        stuck = {f"{PROVIDER}/{f['feature']}".lower() for f in self._faults.active("feature-stuck")}
-        if str(record.resource.get("name", "")).lower() in stuck:
+        if self._stuck(record):
             return
         if holder.get(key) == "Registering" and self._clock.due(record.sim["started"], step):
             holder[key] = "Registered"
             self._records.put(record)
+
+    def _stuck(self, record: Record) -> bool:
+        """Whether a feature-stuck fault holds this feature's registration."""
+        stuck = {f"{PROVIDER}/{f['feature']}".lower() for f in self._faults.active("feature-stuck")}
+        return str(record.resource.get("name", "")).lower() in stuck

@@ -46,6 +46,7 @@ async def dispatch(request: web.Request, world: World, routes: list[Route]) -> w
     world.advance_arm()  # the controllers advance it too; doing it here keeps answers current on their own
     try:
         handler, params, resource_type = _route(routes, request.method, request.path.rstrip("/"))
+        world.arm_requests[request.method, resource_type] += 1
         if "sub" in params and world.subscriptions.get(params["sub"]) is None:
             raise not_found("SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")
         api_version = _api_version(request, resource_type, world)
@@ -138,11 +139,12 @@ async def resource_group_exists(call: Call) -> web.Response:
 
 
 async def get_provider(call: Call) -> web.Response:
-    return _json(_found(call.world.registrations.provider(call.params["ns"]), _no_namespace(call)))
+    return _registration(call, _found(call.world.registrations.provider(call.params["ns"]), _no_namespace(call)))
 
 
 async def register_provider(call: Call) -> web.Response:
-    return _json(_found(call.world.registrations.register_provider(call.params["ns"]), _no_namespace(call)))
+    provider = call.world.registrations.register_provider(call.params["ns"])
+    return _registration(call, _found(provider, _no_namespace(call)))
 
 
 async def list_features(call: Call) -> web.Response:
@@ -151,12 +153,18 @@ async def list_features(call: Call) -> web.Response:
 
 async def get_feature(call: Call) -> web.Response:
     feature = call.world.registrations.feature(call.params["ns"], call.params["feature"])
-    return _json(_found(feature, _no_feature(call)))
+    return _registration(call, _found(feature, _no_feature(call)))
 
 
 async def register_feature(call: Call) -> web.Response:
     feature = call.world.registrations.register_feature(call.params["ns"], call.params["feature"])
-    return _json(_found(feature, _no_feature(call)))
+    return _registration(call, _found(feature, _no_feature(call)))
+
+
+def _registration(call: Call, resource: Obj) -> web.Response:
+    """A feature or provider, with how long its registration has left while it is under way."""
+    seconds = call.world.registrations.seconds_left(resource)
+    return _json(resource, headers=wait_headers(seconds) if seconds > 0 else {})
 
 
 def _no_namespace(call: Call) -> ArmError:
