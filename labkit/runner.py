@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from labkit import results, settings
 from labkit.errors import LabConfigError, Problem
@@ -84,8 +84,10 @@ def run_lab(
     keep: bool = False,
     notebook_dir: Path = NOTEBOOK_DIR,
     say: Callable[[str], None] = print,
+    lessons: Sequence[str] = LESSONS,
 ) -> dict[str, Any]:
-    """Run every lesson into ``out_dir`` (default: a new ``runs/<time>-<lab id>``); returns the summary.
+    """Run every lesson (or ``lessons``, in order) into ``out_dir`` (default: a new ``runs/<time>-<lab id>``);
+    returns the summary.
 
     ``values`` are lesson parameters; ``None`` and missing ones come from the lab's settings. They are
     validated first (a bad one raises LabConfigError before any lesson starts or any folder is made) and
@@ -95,7 +97,8 @@ def run_lab(
         Interrupted: after an interrupt, once the summary and report are written (``.summary`` holds it).
     """
     params = lab_params(values)
-    out_dir = claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)
+    # absolute: papermill runs each lesson from the notebooks' folder, and the kernels' log lives in this one
+    out_dir = (claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)).absolute()
     say = _quiet_when_closed(say)
     say(f"lab {params.lab_id}: settings saved in {settings.save(vars(params))}")
     started = time.monotonic()
@@ -103,7 +106,7 @@ def run_lab(
     # The lesson kernels inherit these: where to record results, and progress as plain text.
     kernel_env = {results.ENV: str(results_dir.resolve()), "LABKIT_PROGRESS": os.environ.get("LABKIT_PROGRESS", "text")}
     with _environment(kernel_env), Interrupts(say) as interrupts:
-        outcomes = _run_lessons(params, notebook_dir, out_dir, keep, interrupts, say)
+        outcomes = _run_lessons(params, lessons, notebook_dir, out_dir, keep, interrupts, say)
         if any(o.name == CLEANUP and o.status == "passed" for o in outcomes):
             left = results.read(results_dir, "leftovers")
         else:  # kept, or the cleanup failed or was stopped: say what is left
@@ -129,17 +132,17 @@ def run_lab(
     return summary
 
 
-def _run_lessons(params: LabParams, notebook_dir: Path, out_dir: Path, keep: bool, interrupts: Interrupts,
-                 say: Callable[[str], None]) -> list[LessonResult]:
+def _run_lessons(params: LabParams, lessons: Sequence[str], notebook_dir: Path, out_dir: Path, keep: bool,
+                 interrupts: Interrupts, say: Callable[[str], None]) -> list[LessonResult]:
     outcomes: list[LessonResult] = []
-    for index, lesson in enumerate(LESSONS, 1):
+    for index, lesson in enumerate(lessons, 1):
         failed = interrupts.first is not None or any(o.status == "failed" for o in outcomes)
         if failed and (lesson != CLEANUP or keep):
             outcomes.append(LessonResult(lesson, "skipped"))
-            say(f"[{index}/{len(LESSONS)}] {lesson}: skipped")
+            say(f"[{index}/{len(lessons)}] {lesson}: skipped")
             continue
         interrupts.phase = "cleanup" if lesson == CLEANUP else "lessons"
-        say(f"[{index}/{len(LESSONS)}] {lesson} ...")
+        say(f"[{index}/{len(lessons)}] {lesson} ...")
         try:
             outcome = _run_lesson(lesson, params, notebook_dir, out_dir)
         except Interrupted as stop:
@@ -148,7 +151,7 @@ def _run_lessons(params: LabParams, notebook_dir: Path, out_dir: Path, keep: boo
         if outcome.status == "failed" and interrupts.first and outcome.error and "KeyboardInterrupt" in outcome.error:
             outcome.error = f"interrupted ({interrupts.first})"
         outcomes.append(outcome)
-        say(f"[{index}/{len(LESSONS)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
+        say(f"[{index}/{len(lessons)}] {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
             + (f"\n    {outcome.error}" if outcome.error else ""))
     return outcomes
 
