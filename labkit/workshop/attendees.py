@@ -72,7 +72,7 @@ def read_attendees(path: Path) -> list[Attendee]:
 
 def _csv_rows(path: Path, text: str) -> list[tuple[str, dict[str, Any]]]:
     try:
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text), strict=True)
         header = [(name or "").strip() for name in reader.fieldnames or []]
         if "name" not in header:
             raise _bad(path, "has no name column in its first line", f"Start it with a header such as {','.join(COLUMNS)}.")
