@@ -1,11 +1,12 @@
-"""The ``labkit`` command: ``labkit run`` for the lab, ``labkit sim ...`` for the simulator."""
+"""The ``labkit`` command: ``labkit run``, ``prepare``, ``cleanup`` and ``settings`` for a lab, ``labkit workshop ...`` for a
+class, ``labkit sim ...`` for the simulator."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import click
 

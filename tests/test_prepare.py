@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,6 @@ import pytest
 
 from labkit.errors import LabConfigError
 from labkit.prepare import lesson_named, lessons_before
-from labkit.sim import service
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,12 +22,10 @@ def test_lessons_are_named_by_number_name_or_file():
         lesson_named("7")
 
 
-def test_prepare_04_on_a_fresh_lab_then_lesson_04_passes_on_it(tmp_path):
-    env = {**os.environ, "LABKIT_STATE_DIR": str(tmp_path / "sim"), "LABKIT_SIM_TIME_SCALE": "0.0005",
-           "LABKIT_CONFIG_DIR": str(tmp_path / "config"), "LABKIT_PROGRESS": "off"}
-
+def test_prepare_04_on_a_fresh_lab_then_lesson_04_passes_on_it(tmp_path, sim_env):
     def run(*command: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        return subprocess.run([sys.executable, "-m", *command], cwd=tmp_path, env=sim_env, capture_output=True, text=True,
+                              timeout=600)
 
     try:
         prepared = run("labkit", "prepare", "04", "-p", "lab_id=late")
@@ -51,5 +47,4 @@ def test_prepare_04_on_a_fresh_lab_then_lesson_04_passes_on_it(tmp_path):
         assert again.stdout == "00_prerequisites starts from a fresh lab: nothing to prepare\n"
     finally:
         removed = run("labkit", "cleanup", "--lab-id", "late")
-        service.stop(tmp_path / "sim")
     assert "nothing left." in removed.stdout, removed.stdout + removed.stderr

@@ -70,7 +70,7 @@ def run_command(folder: Path, parallel: int, retry_failed: bool) -> None:
 
 def _tell(report: dict, folder: Path, *, err: bool = False) -> None:
     counts = ", ".join(f"{n} {status}" for status, n in sorted(report["counts"].items()))
-    left = [row["lab_id"] for row in report["attendees"] if row["left"] or row["left"] is None and row["attempts"]]
+    left = [row["lab_id"] for row in report["attendees"] if row["left"] or (row["left"] is None and row["attempts"])]
     sweep = f"; something may be left by {', '.join(left)}: `labkit workshop cleanup --workshop {folder}`" if left else ""
     click.echo(f"{report['status']}: {counts}{sweep}. Report: {folder / 'report.html'}", err=err)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from labkit.params import read_params_file
-from labkit.sim import service
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov",
@@ -20,12 +18,8 @@ CLASS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Ed
 
 
 @pytest.fixture
-def env(tmp_path):
-    """One simulator on the fast clock and a labkit configuration of the test's own; the simulator is stopped after."""
-    values = {**os.environ, "LABKIT_STATE_DIR": str(tmp_path / "sim"), "LABKIT_SIM_TIME_SCALE": "0.0005",
-              "LABKIT_CONFIG_DIR": str(tmp_path / "config"), "LABKIT_PROGRESS": "off"}
-    yield values
-    service.stop(tmp_path / "sim")
+def env(sim_env):
+    return sim_env
 
 
 def labkit(env: dict, *args: str) -> subprocess.CompletedProcess:
