@@ -191,7 +191,7 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
               help="A new or empty folder for the executed lessons (default runs/<time>-<lab id>-prepare-<NN>).")
 def prepare(lesson: str, backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path],
             out_dir: Optional[Path]) -> None:
-    """Bring your lab to the state LESSON (e.g. 04) starts from, by running the lessons before it unattended."""
+    """Bring your lab to the state LESSON (04, say) starts from: the lessons before it, run unattended."""
     from labkit import prepare as preparing
     from labkit.errors import LabConfigError
     from labkit.interrupts import Interrupted
