@@ -72,6 +72,19 @@ def plan_workshop(attendees: list[Attendee], class_values: dict[str, Any], folde
     for cluster in clusters.values():
         _look(cluster, say)
         _refuse_overfull(cluster)
+    labs = _assign(attendees, values, clusters, say)
+    checks, notes = class_checks(labs)
+    for note in notes:
+        say(note)
+    workshop = roster.write(folder, [(attendee.name, vars(params)) for attendee, params in zip(attendees, labs)],
+                            source=source, quota=[str(check) for check in checks])
+    _tell(workshop, labs, checks, say)
+    return workshop
+
+
+def _assign(attendees: list[Attendee], values: list[dict[str, Any]], clusters: dict[ClusterKey, _Cluster],
+            say: Callable[[str], None]) -> list[LabParams]:
+    """Every attendee's validated parameters, with the lab id, pools and namespace the plan gives them."""
     taken = set().union(*(cluster.lab_ids for cluster in clusters.values()))
     planned: dict[int, LabParams] = {}
     for cluster in clusters.values():
@@ -80,14 +93,7 @@ def plan_workshop(attendees: list[Attendee], class_values: dict[str, Any], folde
             lab_id = _lab_id(attendees[index].name, taken, cluster, say)
             chosen = {"lab_id": lab_id, "pool_name": auto, "manual_pool_name": manual, "plugin_namespace": own_namespace(lab_id)}
             planned[index] = _checked(attendees[index], {**values[index], **chosen})
-    labs = [planned[index] for index in range(len(attendees))]
-    checks, notes = class_checks(labs)
-    for note in notes:
-        say(note)
-    workshop = roster.write(folder, [(attendee.name, vars(params)) for attendee, params in zip(attendees, labs)],
-                            source=source, quota=[str(check) for check in checks])
-    _tell(workshop, labs, checks, say)
-    return workshop
+    return [planned[index] for index in range(len(attendees))]
 
 
 def _refuse_planned(class_values: dict[str, Any]) -> None:

@@ -81,13 +81,15 @@ def run_workshop(workshop: Workshop, *, parallel: int, progress: Progress, retry
     due = [seat for seat in workshop.seats if _due(rows[seat.lab_id], retry_failed)]
     params = {seat.lab_id: workshop.params(seat) for seat in due}
     if not due:
-        failed = sum(row["status"] == "failed" for row in rows.values())
-        progress.say("nothing to run: every attendee's lab ran before, and "
-                     + (f"{failed} failed (--retry-failed runs those again)" if failed else "passed"))
+        _say_nothing_due(rows, progress)
     _require_quota(list(params.values()), parallel, progress)
     lines = {seat.lab_id: Line(seat.name, seat.lab_id, status="waiting" if seat in due else rows[seat.lab_id]["status"],
                                seconds=None if seat in due else rows[seat.lab_id]["duration_seconds"]) for seat in workshop.seats}
     started = time.monotonic()
+
+    def write_report(interrupted_by: Optional[str]) -> dict[str, Any]:
+        return report.write(workshop, list(rows.values()), interrupted_by=interrupted_by, seconds=time.monotonic() - started)
+
     (workshop.folder / roster.RUNS_DIR).mkdir(exist_ok=True)
     with roster.running(workshop.folder) as lock, _Signals(progress) as signals:
         queue = deque(due)
@@ -96,21 +98,35 @@ def run_workshop(workshop: Workshop, *, parallel: int, progress: Progress, retry
                 seat = queue.popleft()
                 signals.start(_start(workshop, seat, params[seat.lab_id], lines[seat.lab_id], rows[seat.lab_id], lock, command))
                 progress.event(lines[seat.lab_id], "started")
-            for attempt in list(signals.running):
-                _follow(attempt, progress)
-                if attempt.process.poll() is not None:
-                    signals.running.remove(attempt)
-                    rows[attempt.seat.lab_id] = _finish(attempt, rows[attempt.seat.lab_id], progress)
-                    report.write(workshop, list(rows.values()), interrupted_by=signals.first, seconds=time.monotonic() - started)
+            for attempt in _ended(signals.running, progress):
+                rows[attempt.seat.lab_id] = _finish(attempt, rows[attempt.seat.lab_id], progress)
+                write_report(signals.first)
             if signals.first:
                 queue.clear()
             progress.draw(list(lines.values()))
             time.sleep(_POLL_SECONDS)
     progress.draw(list(lines.values()), force=True)
-    summary = report.write(workshop, list(rows.values()), interrupted_by=signals.first, seconds=time.monotonic() - started)
+    summary = write_report(signals.first)
     if signals.first:
         raise Interrupted(signals.first, summary)
     return summary
+
+
+def _say_nothing_due(rows: dict[str, dict[str, Any]], progress: Progress) -> None:
+    failed = sum(row["status"] == "failed" for row in rows.values())
+    progress.say("nothing to run: every attendee's lab ran before, and "
+                 + (f"{failed} failed (--retry-failed runs those again)" if failed else "passed"))
+
+
+def _ended(running: list[_Attempt], progress: Progress) -> list[_Attempt]:
+    """Follow every running lab; those that ended leave ``running`` and are returned."""
+    ended = []
+    for attempt in list(running):
+        _follow(attempt, progress)
+        if attempt.process.poll() is not None:
+            running.remove(attempt)
+            ended.append(attempt)
+    return ended
 
 
 def _due(row: dict[str, Any], retry_failed: bool) -> bool:
