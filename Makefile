@@ -11,7 +11,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -21,8 +21,10 @@ lab: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# JupyterLab on your working copies of the lessons (made from notebooks/ when missing, never overwritten
+# without asking); notebooks/ stays the committed documents. JUPYTER_ARGS go to JupyterLab, e.g. --port=8890.
 jupyter: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/labkit jupyter my-lessons $(JUPYTER_ARGS)
 
 # Re-executes the lessons on the simulator and commits-ready outputs into notebooks/.
 notebooks: setup

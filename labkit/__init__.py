@@ -3,6 +3,7 @@
 from labkit.errors import LabConfigError, LabError, MissingPrerequisite, OperationError, WaitTimeout
 from labkit.lab import Lab
 from labkit.params import LabParams, load_params, params_from
+from labkit.settings_form import form
 
 __all__ = [
     "Lab",
@@ -12,6 +13,7 @@ __all__ = [
     "MissingPrerequisite",
     "OperationError",
     "WaitTimeout",
+    "form",
     "load_params",
     "params_from",
 ]

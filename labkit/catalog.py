@@ -34,7 +34,8 @@ PREVIEW_API_VERSION = "2026-08-02-preview"
 #: Kubernetes versions below this cannot run Windows GPU pools (AKS doc "Use Windows GPUs", limitations).
 MIN_WINDOWS_GPU_VERSION: Version = (1, 29)
 
-#: A pool's minor version may trail its control plane's by at most this many (AKS supported-versions page).
+#: A pool's minor version may trail its control plane's by at most this many (AKS supported-kubernetes-versions
+#: page, "version skew").
 MAX_POOL_MINOR_SKEW = 3
 
 
@@ -52,6 +53,7 @@ def version_skew(pool: Version, control_plane: Version) -> Optional[str]:
         return "behind"
     return None
 
+
 #: Windows pool names are at most this long (AKS "Use system node pools", limitations).
 WINDOWS_POOL_NAME_MAX = 6
 
@@ -61,9 +63,6 @@ MAX_POOLS_PER_CLUSTER = 100
 
 #: Node count limits of a user pool (AKS REST spec: agentPools count 0-1000).
 NODE_COUNT_RANGE = (0, 1000)
-
-#: How many minors a pool may lag its control plane (AKS supported-kubernetes-versions page, "version skew").
-MAX_POOL_MINOR_SKEW = 3
 
 #: Where the quota family names below were seen (Compute usages ``name.value`` and ``az vm list-skus`` output).
 _QUOTA_NAMES = (

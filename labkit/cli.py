@@ -1,16 +1,18 @@
-"""The ``labkit`` command: ``labkit run``, ``prepare``, ``cleanup`` and ``settings`` for a lab, ``labkit workshop ...`` for a
-class, ``labkit sim ...`` for the simulator."""
+"""The ``labkit`` command: ``labkit run``, ``prepare``, ``cleanup`` and ``settings`` for a lab, ``labkit lessons`` and
+``labkit jupyter`` for your copies of the lessons, ``labkit workshop ...`` for a class, ``labkit sim ...`` for the
+simulator."""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
 import click
 
-from labkit import manifests
+from labkit import copies, manifests
 from labkit.options import lesson_values, parameter_options
 from labkit.sim import faults, service
 
@@ -284,6 +286,46 @@ def manifest(name: str, namespace: str, lab_id: Optional[str], pool: Optional[st
     """Print a manifest with the lesson's values, for `| kubectl apply -f -`."""
     click.echo(manifests.dump(manifests.load(name, namespace=namespace, gpu_resource_name=gpu_resource_name,
                                              windows_image_tag=windows_image_tag, lab_id=lab_id, node_pool=pool)), nl=False)
+
+
+_LESSONS_DIR = click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=copies.DEFAULT_DIR)
+
+
+@main.command()
+@_LESSONS_DIR
+def lessons(folder: Path) -> None:
+    """Make your working copies of the lessons and manifests in FOLDER (default my-lessons); yours are never
+    overwritten without asking."""
+    _make_copies(folder)
+    click.echo(f"Open them with `labkit jupyter {folder}`.")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@_LESSONS_DIR
+@click.argument("jupyter_options", nargs=-1, type=click.UNPROCESSED)
+def jupyter(folder: Path, jupyter_options: tuple[str, ...]) -> None:
+    """Open JupyterLab on your copies of the lessons in FOLDER (made if missing), with IPC kernels.
+
+    Options after the folder go to JupyterLab, e.g. `labkit jupyter my-lessons --port 8890`.
+    """
+    from labkit.notebook_server import open_jupyterlab
+
+    _make_copies(folder)
+    open_jupyterlab(folder, jupyter_options)
+
+
+def _make_copies(folder: Path) -> None:
+    ask = sys.stdin.isatty()
+
+    def replace(name: str) -> bool:
+        return ask and click.confirm(f"{name}: the lesson has changed since your copy was made, and you changed your copy. "
+                                     "Replace it (yours is kept beside it)?", default=False)
+
+    outcomes = copies.make_copies(folder, replace=replace)
+    for outcome in outcomes:
+        if outcome.action != "unchanged":
+            click.echo(f"  {outcome}")
+    click.echo(f"Your copies of the lessons are in {folder}/ ({len(outcomes)} files).")
 
 
 def _register_groups() -> None:

@@ -1,4 +1,4 @@
-"""The YAML the lab applies, loaded from ``manifests/`` with the lesson's namespace, GPU resource, lab and pool.
+"""The YAML the lab applies (``manifests/``), loaded with the lesson's namespace, GPU resource, lab and pool.
 
 Example:
     >>> docs = load("windows-gpu-workload.yaml", namespace="gpu-lab", gpu_resource_name="microsoft.com.directx/gpu",
@@ -13,15 +13,12 @@ Example:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Optional
 
 import yaml
 
 from labkit.identity import LAB_LABEL
-
-#: Where the manifests live: beside the package in a checkout.
-MANIFEST_DIR = Path(__file__).resolve().parent.parent / "manifests"
+from labkit.shipped import MANIFEST_DIR
 
 NAMESPACE = "namespace.yaml"
 DEVICE_PLUGIN = "k8s-directx-device-plugin.yaml"

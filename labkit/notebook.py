@@ -1,10 +1,19 @@
-"""Notebook niceties: labkit's own errors shown as their message, without a traceback."""
+"""Notebook niceties: labkit's own errors shown as their message, without a traceback; widgets that leave text.
+
+A widget is only seen while its kernel runs: reopened later, a notebook that saved it shows "Error displaying widget:
+model not found". So labkit's widgets (progress bars, the settings form) replace themselves with a line of text when
+they are done (:func:`replace_with_text`), and appear only where a person sees them (:func:`shows_widgets`).
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from labkit.errors import LabError
+
+#: ``text`` (``labkit run``) or ``off`` (nbval, ``make notebooks``) turns labkit's widgets off; ``auto`` is the default.
+PROGRESS_ENV = "LABKIT_PROGRESS"
 
 
 def short_errors() -> None:
@@ -27,3 +36,35 @@ def _show_message(shell: Any, etype: type, value: BaseException, tb: Any, tb_off
     short = [f"{etype.__name__}: {value}"]
     shell._showtraceback(etype, value, short)
     return short
+
+
+def shows_widgets() -> bool:
+    """Whether a person runs this cell in a notebook frontend, so that a widget (progress bar, form) is seen.
+
+    Not when ``$LABKIT_PROGRESS`` is ``text`` or ``off`` (``labkit run``, nbval, ``make notebooks``), nor outside a
+    kernel, nor when a program runs the notebook (papermill, nbclient, nbval): JupyterLab and Notebook 7 send the
+    cell's id with each execution (the execute request's ``metadata.cellId``), and those programs do not.
+    """
+    if os.environ.get(PROGRESS_ENV, "auto") != "auto":
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None:
+        return False
+    request = kernel.get_parent() or {}
+    return bool(request.get("metadata", {}).get("cellId"))
+
+
+def replace_with_text(display: Any, widget: Any, text: str) -> None:
+    """Replace a displayed widget (``display(widget, display_id=True)``'s handle) with ``text``, and close it."""
+    display.update({"text/plain": text}, raw=True)
+    _close(widget)
+
+
+def _close(widget: Any) -> None:
+    for child in getattr(widget, "children", ()):
+        _close(child)
+    widget.close()

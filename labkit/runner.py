@@ -22,10 +22,10 @@ from labkit import results, settings
 from labkit.errors import LabConfigError, Problem
 from labkit.interrupts import Interrupted, Interrupts
 from labkit.kernels import logging_to
+from labkit.notebook import PROGRESS_ENV
 from labkit.params import LabParams, lab_params
 from labkit.report import cleanup_command, report, status
-
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+from labkit.shipped import LESSONS_DIR as NOTEBOOK_DIR
 LESSONS = [
     "00_prerequisites",
     "01_preview_setup",
@@ -104,7 +104,7 @@ def run_lab(
     started = time.monotonic()
     results_dir = out_dir / "results"
     # The lesson kernels inherit these: where to record results, and progress as plain text.
-    kernel_env = {results.ENV: str(results_dir.resolve()), "LABKIT_PROGRESS": os.environ.get("LABKIT_PROGRESS", "text")}
+    kernel_env = {results.ENV: str(results_dir.resolve()), PROGRESS_ENV: os.environ.get(PROGRESS_ENV, "text")}
     with _environment(kernel_env), Interrupts(say) as interrupts:
         outcomes = _run_lessons(params, lessons, notebook_dir, out_dir, keep, interrupts, say)
         if any(o.name == CLEANUP and o.status == "passed" for o in outcomes):

@@ -87,6 +87,8 @@ def test_sigterm_during_a_pool_creation_cleans_up_and_says_so_in_one_line(env, t
 
 
 def test_a_second_interrupt_stops_the_cleanup_and_names_what_is_left_and_the_command(env, tmp_path):
+    # A slower clock still: the pool's deletion (240 simulated s) outlasts the run's listing of what is left.
+    env = {**env, "LABKIT_SIM_TIME_SCALE": "0.02"}
     run = Run(env, tmp_path / "out", "-p", "lab_id=sig")
     run.wait_for(lambda: run.printed("02_gpu_pool_auto_driver ...") and pool_state("gpunp") == "Creating", "lesson 02's pool")
     run.process.send_signal(signal.SIGINT)

@@ -21,8 +21,10 @@ def normalise(requirement: str) -> tuple[str, str]:
 
 
 def pyproject():
+    """The dependencies, the test extra's included (conda has no extras), and the Python range."""
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return dict(normalise(r) for r in data["dependencies"]), data["requires-python"]
+    requirements = data["dependencies"] + data["optional-dependencies"]["test"]
+    return dict(normalise(r) for r in requirements), data["requires-python"]
 
 
 def conda():
@@ -54,3 +56,11 @@ def test_conda_env_installs_the_project_itself():
 def test_console_script_is_declared():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert data["scripts"]["labkit"] == "labkit.cli:main"
+
+
+def test_every_package_is_listed():
+    """pyproject.toml lists labkit's packages by name (the lessons are mapped into it), so a new one must be added."""
+    from setuptools import find_packages
+
+    listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    assert set(find_packages(str(ROOT), include=["labkit*"])) <= set(listed)
