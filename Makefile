@@ -38,6 +38,7 @@ notebooks: setup
 bench: setup
 	$(BIN)/python bench/sim_bench.py
 	$(BIN)/python bench/lab_bench.py
+	$(BIN)/python bench/workshop_bench.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

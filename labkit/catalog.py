@@ -57,6 +57,10 @@ def version_skew(pool: Version, control_plane: Version) -> Optional[str]:
 #: Windows pool names are at most this long (AKS "Use system node pools", limitations).
 WINDOWS_POOL_NAME_MAX = 6
 
+#: Node pools one cluster may have, its system pool included (AKS "Quotas, virtual machine size restrictions, and
+#: region availability": maximum node pools per cluster).
+MAX_POOLS_PER_CLUSTER = 100
+
 #: Node count limits of a user pool (AKS REST spec: agentPools count 0-1000).
 NODE_COUNT_RANGE = (0, 1000)
 

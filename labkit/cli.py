@@ -1,16 +1,19 @@
-"""The ``labkit`` command: ``labkit run`` for the lab, ``labkit lessons`` and ``labkit jupyter`` for your copies of the
-lessons, ``labkit sim ...`` for the simulator."""
+"""The ``labkit`` command: ``labkit run``, ``prepare``, ``cleanup`` and ``settings`` for a lab, ``labkit lessons`` and
+``labkit jupyter`` for your copies of the lessons, ``labkit workshop ...`` for a class, ``labkit sim ...`` for the
+simulator."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import click
 
 from labkit import copies, manifests
+from labkit.options import lesson_values, parameter_options
 from labkit.sim import faults, service
 
 _STATE_DIR = click.option(
@@ -196,33 +199,35 @@ def _describe(item: dict) -> str:
     return f"{item['kind']} ({options})" if options else item["kind"]
 
 
-def _parameters(options: tuple[str, ...], params_file: Optional[Path], backend: Optional[str]) -> dict[str, Any]:
-    """Lesson parameters from ``--params-file``, then ``-p NAME=VALUE`` options, then ``--backend``."""
-    from labkit.params import read_params_file
-
-    values = read_params_file(params_file) if params_file else {}
-    for item in options:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-p")
-        values[name.strip()] = value
-    if backend:
-        values["backend"] = backend
-    return values
+@main.group("settings")
+def settings_group() -> None:
+    """Your lab's settings, which every lesson reads."""
 
 
-def _parameter_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed([
-        click.option("--backend", type=click.Choice(["sim", "azure"]), default=None, help="Where to run (default: the lab's setting, else sim)."),
-        click.option("-p", "--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="A lesson parameter; repeatable."),
-        click.option("--params-file", type=click.Path(dir_okay=False, path_type=Path), help="YAML file of lesson parameters."),
-    ]):
-        command = option(command)
-    return command
+@settings_group.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def settings_load(file: Path) -> None:
+    """Make the parameters in FILE your lab's settings, and that lab yours (a workshop attendee's settings file)."""
+    from dataclasses import replace
+
+    from labkit import settings
+    from labkit.errors import LabConfigError
+    from labkit.params import lab_params, read_params_file
+
+    try:
+        params = lab_params(read_params_file(file))
+    except LabConfigError as error:
+        error = LabConfigError([replace(p, param="FILE") if p.param == "--params-file" else p for p in error.problems])
+        raise click.ClickException(str(error)) from None
+    click.echo(f"lab {params.lab_id}: settings saved in {settings.save(vars(params))}; every lesson reads them "
+               "(a value set in a lesson wins there)")
+    chosen = os.environ.get(settings.LAB_ID_ENV)
+    if chosen and chosen != params.lab_id:
+        click.echo(f"${settings.LAB_ID_ENV} is {chosen}, so the lessons use lab {chosen}: unset it to use {params.lab_id}", err=True)
 
 
 @main.command()
-@_parameter_options
+@parameter_options
 @click.option("--out", "out_dir", metavar="DIR", help="A new or empty folder for the executed notebooks (default runs/<time>-<lab id>).")
 @click.option("--keep", is_flag=True, help="Do not run the clean-up lesson after a failure.")
 def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], out_dir: Optional[str], keep: bool) -> None:
@@ -235,7 +240,7 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
         if out_dir is not None and not out_dir.strip():
             raise LabConfigError([Problem("--out", out_dir, "is empty", "--out names the folder a run is written to",
                                           "Name a new folder, or leave --out out for runs/<time>-<lab id>.")])
-        summary = run_lab(_parameters(parameters, params_file, backend), out_dir=Path(out_dir) if out_dir else None,
+        summary = run_lab(lesson_values(parameters, params_file, backend), out_dir=Path(out_dir) if out_dir else None,
                           keep=keep, say=click.echo)
     except LabConfigError as error:
         raise click.ClickException(str(error)) from None
@@ -254,7 +259,47 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
 
 
 @main.command()
-@_parameter_options
+@click.argument("lesson")
+@parameter_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A new or empty folder for the executed lessons (default runs/<time>-<lab id>-prepare-<NN>).")
+def prepare(lesson: str, backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path],
+            out_dir: Optional[Path]) -> None:
+    """Bring your lab to the state LESSON (04, say) starts from: the lessons before it, run unattended."""
+    from labkit import prepare as preparing
+    from labkit.errors import LabConfigError
+    from labkit.interrupts import Interrupted
+
+    try:
+        target = preparing.lesson_named(lesson)
+        summary = preparing.prepare(lesson_values(parameters, params_file, backend), target, out_dir=out_dir, say=click.echo)
+    except LabConfigError as error:
+        raise click.ClickException(str(error)) from None
+    except Interrupted as stop:
+        click.echo(f"interrupted by {stop.signal_name}: {_holdings(stop.summary)}. The lessons run are in "
+                   f"{stop.summary['out_dir']}", err=True)
+        raise SystemExit(130) from None
+    if summary is None:
+        return
+    ran = ", ".join(f"{o['name']} {o['status']}" for o in summary["lessons"])
+    failed = next((o for o in summary["lessons"] if o["status"] == "failed"), None)
+    if failed:
+        click.echo(f"not ready for {target}: {failed['name']} failed: {failed['error']}\n{_holdings(summary)}; nothing "
+                   f"was removed. The executed lessons are in {summary['out_dir']}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"ready for {target}: ran {ran}; {_holdings(summary)}. The executed lessons are in {summary['out_dir']}.\n"
+               f"Open {target}.ipynb and go on from there.")
+
+
+def _holdings(summary: dict[str, Any]) -> str:
+    held = summary["left_after_cleanup"]
+    if held is None:
+        return f"what your lab holds could not be listed (`{summary['cleanup_command']} --dry-run` lists it)"
+    return "your lab holds " + (", ".join(held) if held else "nothing yet")
+
+
+@main.command()
+@parameter_options
 @click.option("--lab-id", default=None, help="The lab to clean up (default: yours).")
 @click.option("--all-labs", is_flag=True, help="Every lab's resources (instructors); asks first.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
@@ -264,7 +309,7 @@ def cleanup(backend: Optional[str], parameters: tuple[str, ...], params_file: Op
     """Remove everything a lab created, found by its lab id in Azure and the cluster."""
     from labkit.errors import LabError
 
-    values = _parameters(parameters, params_file, backend)
+    values = lesson_values(parameters, params_file, backend)
     if lab_id:
         values["lab_id"] = lab_id
     try:
@@ -353,3 +398,12 @@ def _make_copies(folder: Path) -> None:
         if outcome.action != "unchanged":
             click.echo(f"  {outcome}")
     click.echo(f"Your copies of the lessons are in {folder}/ ({len(outcomes)} files).")
+
+
+def _register_groups() -> None:
+    from labkit.workshop.cli import workshop
+
+    main.add_command(workshop)
+
+
+_register_groups()

@@ -52,11 +52,12 @@ def lab_namespace(lab: Lab) -> str:
         mine = lab.k8s.list("Namespace", label_selector=lab_selector(lab.params.lab_id))
         if mine:
             return mine[0]["metadata"]["name"]
-        return DOC_NAMESPACE if lab.k8s.read("Namespace", DOC_NAMESPACE) is None else _own_namespace(lab)
+        return DOC_NAMESPACE if lab.k8s.read("Namespace", DOC_NAMESPACE) is None else own_namespace(lab.params.lab_id)
 
 
-def _own_namespace(lab: Lab) -> str:
-    return f"{DOC_NAMESPACE}-{lab.params.lab_id}"
+def own_namespace(lab_id: str) -> str:
+    """The namespace of a lab's own, used when the doc's is taken (and planned for every workshop attendee)."""
+    return f"{DOC_NAMESPACE}-{lab_id}"
 
 
 def ensure_namespace(lab: Lab) -> str:
@@ -89,8 +90,8 @@ def _not_ours(lab: Lab, namespace: dict[str, Any]) -> str:
     """The name to use instead of a namespace the lab does not own, or an error when the user chose it."""
     name, owner = namespace["metadata"]["name"], object_lab(namespace)
     if not lab.params.plugin_namespace:
-        print(f"namespace {name} is {f'lab {owner}' if owner else 'not a lab'}'s: this lab uses {_own_namespace(lab)}")
-        return _own_namespace(lab)
+        print(f"namespace {name} is {f'lab {owner}' if owner else 'not a lab'}'s: this lab uses {own_namespace(lab.params.lab_id)}")
+        return own_namespace(lab.params.lab_id)
     if owner is None:
         print(f"namespace {name} was not created by labkit: the lab puts its objects in it, and clean-up leaves the namespace")
         return name

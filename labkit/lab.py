@@ -53,6 +53,14 @@ class Lab:
         return ContainerServiceClient(b.credential, b.subscription_id, api_version=api_version, **b.client_options())
 
     @cached_property
+    def compute(self) -> Any:
+        """ComputeManagementClient: the region's VM sizes and vCPU quota (usages)."""
+        from azure.mgmt.compute import ComputeManagementClient
+
+        b = self.backend
+        return ComputeManagementClient(b.credential, b.subscription_id, **b.client_options())
+
+    @cached_property
     def features(self) -> Any:
         from azure.mgmt.resource.features import FeatureClient
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from labkit import results, settings, usage
 from labkit.errors import LabConfigError, Problem
@@ -105,8 +105,10 @@ def run_lab(
     keep: bool = False,
     notebook_dir: Path = NOTEBOOK_DIR,
     say: Callable[[str], None] = print,
+    lessons: Sequence[str] = LESSONS,
 ) -> dict[str, Any]:
-    """Run every lesson into ``out_dir`` (default: a new ``runs/<time>-<lab id>``); returns the summary.
+    """Run every lesson (or ``lessons``, in order) into ``out_dir`` (default: a new ``runs/<time>-<lab id>``);
+    returns the summary.
 
     ``values`` are lesson parameters; ``None`` and missing ones come from the lab's settings. They are
     validated first (a bad one raises LabConfigError before any lesson starts or any folder is made) and
@@ -117,7 +119,8 @@ def run_lab(
         Interrupted: after an interrupt, once the summary and report are written (``.summary`` holds it).
     """
     params = lab_params(values)
-    out_dir = claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)
+    # absolute: papermill runs each lesson from the notebooks' folder, and the kernels' log lives in this one
+    out_dir = (claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)).absolute()
     say = _quiet_when_closed(say)
     say(f"lab {params.lab_id}: settings saved in {settings.save(vars(params))}")
     started = time.monotonic()
@@ -126,7 +129,7 @@ def run_lab(
     kernel_env = {results.ENV: str(results_dir.resolve()), PROGRESS_ENV: os.environ.get(PROGRESS_ENV, "text")}
     with _environment(kernel_env), Interrupts(say) as interrupts:
         _connect_meanwhile(params)
-        outcomes = _run_lessons(params, notebook_dir, out_dir, keep, interrupts, say)
+        outcomes = _run_lessons(params, lessons, notebook_dir, out_dir, keep, interrupts, say)
         if any(o.name == CLEANUP and o.status == "passed" for o in outcomes):
             left = results.read(results_dir, "leftovers")
         else:  # kept, or the cleanup failed or was stopped: say what is left
@@ -153,36 +156,36 @@ def run_lab(
     return summary
 
 
-def _run_lessons(params: LabParams, notebook_dir: Path, out_dir: Path, keep: bool, interrupts: Interrupts,
-                 say: Callable[[str], None]) -> list[LessonResult]:
+def _run_lessons(params: LabParams, lessons: Sequence[str], notebook_dir: Path, out_dir: Path, keep: bool,
+                 interrupts: Interrupts, say: Callable[[str], None]) -> list[LessonResult]:
     """Run each lesson as soon as the lessons it needs have passed (so 02 and 03 at once), with kernels started ahead
     (:func:`_start_kernels_ahead`); returns the outcomes in lesson order."""
     events: "queue.Queue[tuple[str, str]]" = queue.Queue()
     kernel_class = logging_to(out_dir / KERNEL_LOG)
     runs = {lesson: _LessonRun(lesson, (params, notebook_dir, out_dir), kernel_class, interrupts, events)
-            for lesson in LESSONS}
+            for lesson in lessons}
     outcomes: dict[str, LessonResult] = {}
     try:
         while True:
-            for lesson in LESSONS:
+            for lesson in lessons:
                 if lesson in outcomes or runs[lesson].started:
                     continue
-                decision = _decide(lesson, outcomes, interrupts, keep)
+                decision = _decide(lesson, lessons, outcomes, interrupts, keep)
                 if decision == "skip":
                     outcomes[lesson] = LessonResult(lesson, "skipped")
                     runs[lesson].cancel()
-                    say(f"{_number(lesson)} {lesson}: skipped")
+                    say(f"{_number(lesson, lessons)} {lesson}: skipped")
                 elif decision == "start":
                     interrupts.phase = "cleanup" if lesson == CLEANUP else "lessons"
-                    say(f"{_number(lesson)} {lesson} ...")
+                    say(f"{_number(lesson, lessons)} {lesson} ...")
                     runs[lesson].start()
-            if len(outcomes) == len(LESSONS):
-                return [outcomes[lesson] for lesson in LESSONS]
-            _start_kernels_ahead([runs[lesson] for lesson in LESSONS if lesson not in outcomes])
+            if len(outcomes) == len(lessons):
+                return [outcomes[lesson] for lesson in lessons]
+            _start_kernels_ahead([runs[lesson] for lesson in lessons if lesson not in outcomes])
             event, lesson = _next_event(events)
             if event == "ended":
                 outcome = outcomes[lesson] = _outcome(runs[lesson].outcome, interrupts)
-                say(f"{_number(lesson)} {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
+                say(f"{_number(lesson, lessons)} {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
                     + (f"\n    {outcome.error}" if outcome.error else ""))
     finally:
         for run in runs.values():
@@ -191,11 +194,11 @@ def _run_lessons(params: LabParams, notebook_dir: Path, out_dir: Path, keep: boo
             run.join()
 
 
-def _decide(lesson: str, outcomes: dict[str, LessonResult], interrupts: Interrupts, keep: bool) -> str:
+def _decide(lesson: str, lessons: Sequence[str], outcomes: dict[str, LessonResult], interrupts: Interrupts, keep: bool) -> str:
     """Whether a lesson that has not started should start now, be skipped, or wait for the lessons it needs."""
     stopped = interrupts.first is not None or any(o.status == "failed" for o in outcomes.values())
     if lesson == CLEANUP:
-        if len(outcomes) < len(LESSONS) - 1:
+        if len(outcomes) < len(lessons) - 1:
             return "wait"
         return "skip" if stopped and keep else "start"
     if stopped:
@@ -235,8 +238,8 @@ def _outcome(outcome: LessonResult, interrupts: Interrupts) -> LessonResult:
     return outcome
 
 
-def _number(lesson: str) -> str:
-    return f"[{LESSONS.index(lesson) + 1}/{len(LESSONS)}]"
+def _number(lesson: str, lessons: Sequence[str]) -> str:
+    return f"[{list(lessons).index(lesson) + 1}/{len(lessons)}]"
 
 
 class _Stopped(Exception):

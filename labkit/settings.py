@@ -43,8 +43,9 @@ LAB_ID_ENV = "LABKIT_LAB_ID"
 CONFIG_DIR_ENV = "LABKIT_CONFIG_DIR"
 
 #: A lab id goes into tags, labels and namespace names: short, lowercase letters and digits.
-LAB_ID_RE = re.compile(r"^[a-z][a-z0-9]{2,15}$")
-LAB_ID_RULE = "a lab id is 3 to 16 lowercase letters and digits, starting with a letter"
+LAB_ID_MAX = 16
+LAB_ID_RE = re.compile(rf"^[a-z][a-z0-9]{{2,{LAB_ID_MAX - 1}}}$")
+LAB_ID_RULE = f"a lab id is 3 to {LAB_ID_MAX} lowercase letters and digits, starting with a letter"
 
 _SUFFIX_LENGTH = 4
 

@@ -34,6 +34,17 @@ def config_dir(tmp_path, monkeypatch):
     return directory
 
 
+@pytest.fixture
+def sim_env(tmp_path):
+    """The environment of the labkit commands a test starts: one simulator of the test's own on the fast clock
+    (``labkit run``'s, 0.0005), labkit settings of its own, no progress bars; the simulator is stopped at the end."""
+    from labkit.sim import service
+
+    yield {**os.environ, "LABKIT_STATE_DIR": str(tmp_path / "sim"), "LABKIT_SIM_TIME_SCALE": "0.0005",
+           "LABKIT_CONFIG_DIR": str(tmp_path / "config"), "LABKIT_PROGRESS": "off"}
+    service.stop(tmp_path / "sim")
+
+
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
     """A running simulator in a thread of the test process, stopped when the module's tests end."""

@@ -10,19 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from labkit.sim import service
 
 ROOT = Path(__file__).resolve().parent.parent
 LABS = 10
 
 
 @pytest.fixture
-def shared(tmp_path):
+def shared(sim_env):
     """One simulator and one labkit configuration for every lab of the test (as on one attendee machine or CI)."""
-    env = {**os.environ, "LABKIT_STATE_DIR": str(tmp_path / "sim"), "LABKIT_SIM_TIME_SCALE": "0.0005",
-           "LABKIT_CONFIG_DIR": str(tmp_path / "config"), "LABKIT_PROGRESS": "off"}
-    yield env
-    service.stop(tmp_path / "sim")
+    return sim_env
 
 
 def labkit(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:

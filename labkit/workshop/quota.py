@@ -1,0 +1,114 @@
+"""The vCPU quota a class needs, against what its subscription has free in the cluster's region.
+
+A lab's two pools (lessons 02 and 03) take ``2 x node_count x`` the size's vCPUs, counted against the size's
+quota family and the region's total vCPUs, as AKS counts them (:mod:`labkit.sim.arm.compute` answers alike).
+What is free comes from Compute's usages of the region, read through azure-mgmt-compute on either backend.
+
+Example:
+    >>> print(QuotaCheck("00000000-0000-0000-0000-000000000000", "eastus", "standardNCASv3_T4Family",
+    ...                  labs=12, needed=96, used=0, limit=48))   # doctest: +ELLIPSIS
+    standardNCASv3_T4Family in eastus: 12 labs need 96 vCPUs, 48 free (limit 48, 0 in use): 48 short. Ask for a limit of at least 96: ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+from labkit import catalog
+from labkit.errors import LabError
+from labkit.failures import reported
+from labkit.lab import Lab
+from labkit.params import LabParams
+
+#: The pools a lab creates: lesson 02's and lesson 03's.
+POOLS_PER_LAB = 2
+
+
+@dataclass(frozen=True)
+class QuotaCheck:
+    """One quota (a VM family's, or the region's ``cores``) against what ``labs`` labs at once need of it."""
+
+    subscription_id: str
+    location: str
+    quota: str
+    labs: int
+    needed: int
+    used: int
+    limit: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def short(self) -> bool:
+        return self.needed > self.free
+
+    def __str__(self) -> str:
+        head = (f"{self.quota} in {self.location}: {self.labs} labs need {self.needed} vCPUs, "
+                f"{self.free} free (limit {self.limit}, {self.used} in use)")
+        if not self.short:
+            return f"{head}: enough"
+        wanted = self.used + self.needed
+        scope = f"/subscriptions/{self.subscription_id}/providers/Microsoft.Compute/locations/{self.location}"
+        return (f"{head}: {self.needed - self.free} short. Ask for a limit of at least {wanted}: Azure portal > Quotas > "
+                f"Compute, or `az quota update --resource-name {self.quota} --scope {scope} --limit-object value={wanted}`"
+                f" (az extension add --name quota); for a rehearsal on the simulator, "
+                f"`labkit sim fault add quota --family {self.quota} --limit {wanted}`")
+
+
+def class_checks(labs: Sequence[LabParams], *, at_once: Optional[int] = None) -> tuple[list[QuotaCheck], list[str]]:
+    """The quota checks of a class, per subscription and region, and a note for each cluster it could not read.
+
+    Args:
+        labs: every attendee's parameters.
+        at_once: how many labs run at the same time (``labkit workshop run --parallel``); default all of them.
+    """
+    clusters: dict[tuple[str, Optional[str], str, str], list[LabParams]] = {}
+    for params in labs:
+        clusters.setdefault((params.backend, params.subscription_id, params.resource_group, params.cluster_name), []).append(params)
+    regions: dict[tuple[str, str, str], tuple[Lab, str, list[LabParams]]] = {}
+    notes = []
+    for members in clusters.values():
+        try:
+            lab = Lab(members[0])
+            location = lab.cluster().location
+        except LabError as error:
+            notes.append(f"cluster {members[0].resource_group}/{members[0].cluster_name}: quota not checked ({first_line(error)})")
+            continue
+        regions.setdefault((lab.backend.name, lab.backend.subscription_id, location), (lab, location, []))[2].extend(members)
+    checks = []
+    for lab, location, members in regions.values():
+        try:
+            checks += quota_checks(lab, location, members[:at_once])
+        except LabError as error:
+            notes.append(f"quota of {location}: not checked ({first_line(error)})")
+    return checks, notes
+
+
+def quota_checks(lab: Lab, location: str, labs: Iterable[LabParams]) -> list[QuotaCheck]:
+    """The quotas that ``labs``, all running at once in ``lab``'s subscription and ``location``, draw on.
+
+    Sizes labkit does not know are left out (the service judges them).
+    """
+    needed: dict[str, list[int]] = {}
+    for params in labs:
+        size = catalog.vm_size(params.vm_size)
+        if size is not None:
+            vcpus = POOLS_PER_LAB * params.node_count * size.vcpus
+            for quota in (catalog.quota_family(size), catalog.REGIONAL_QUOTA[0]):
+                needed.setdefault(quota, []).append(vcpus)
+    with reported(f"reading the vCPU quota of {location}"):
+        usages = {usage.name.value: usage for usage in lab.compute.usage.list(location)}
+    checks = []
+    for quota, per_lab in needed.items():
+        usage = usages.get(quota)
+        used, limit = (usage.current_value, usage.limit) if usage else (0, 0)
+        checks.append(QuotaCheck(lab.backend.subscription_id, location, quota, len(per_lab), sum(per_lab), used, limit))
+    return checks
+
+
+def first_line(error: Exception) -> str:
+    """An error's first line, for a note that stays one line."""
+    return str(error).strip().splitlines()[0]
