@@ -74,14 +74,6 @@ class Lab:
         b = self.backend
         return ResourceManagementClient(b.credential, b.subscription_id, **b.client_options())
 
-    @cached_property
-    def compute(self) -> Any:
-        """ComputeManagementClient: the region's VM sizes and vCPU quota."""
-        from azure.mgmt.compute import ComputeManagementClient
-
-        b = self.backend
-        return ComputeManagementClient(b.credential, b.subscription_id, **b.client_options())
-
     def cluster(self) -> Any:
         """The managed cluster the lab works on."""
         with reported(f"reading cluster {self.params.cluster_name}"):
