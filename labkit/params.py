@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from labkit import catalog, rules, settings
+from labkit import catalog, clouds, rules, settings
 from labkit.errors import LabConfigError, Problem
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -38,6 +38,8 @@ class LabParams:
 
     lab_id: str = ""
     backend: str = "sim"
+    #: Backend azure's cloud: a name in labkit.clouds.KNOWN, or a custom cloud's ARM endpoint; None is AzureCloud.
+    cloud: Optional[str] = None
     subscription_id: Optional[str] = None
     resource_group: str = "myResourceGroup"
     cluster_name: str = "myAKSCluster"
@@ -136,6 +138,20 @@ def _choice(options: tuple[str, ...], *, optional: bool = False) -> Callable[[An
     return parse
 
 
+def _cloud(value: Any) -> Optional[str]:
+    text = _text(value, optional=True)
+    if text is None:
+        return None
+    name = next((known for known in clouds.KNOWN if known.lower() == text.lower()), None)
+    if name:
+        return name
+    if clouds.CUSTOM_CLOUD_RE.match(text):
+        return text.rstrip("/")
+    close = difflib.get_close_matches(text, clouds.KNOWN, n=1, cutoff=0.5)
+    raise _Bad("is not a cloud", f"a cloud is one of {', '.join(clouds.KNOWN)}, or a custom cloud's ARM endpoint "
+               "https://host[:port]", f"Did you mean {close[0]!r}?" if close else f"Use {clouds.DEFAULT_CLOUD!r}.")
+
+
 def _gpu_driver(value: Any) -> str:
     # papermill's -p turns the word None into Python None; for gpu_driver that word is a setting.
     return "None" if value is None else _choice(rules.GPU_DRIVERS)(value)
@@ -213,6 +229,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "lab_id": _matching(settings.LAB_ID_RE, settings.LAB_ID_RULE, "Leave it None for your own lab id, or use e.g. 'team3'.",
                         optional=True),
     "backend": _choice(("sim", "azure")),
+    "cloud": _cloud,
     "subscription_id": _matching(
         _GUID, "a subscription id is a GUID (8-4-4-4-12 hex digits)",
         "Copy it from `az account show --query id -o tsv`, or leave it None to use AZURE_SUBSCRIPTION_ID.", optional=True,
@@ -277,6 +294,12 @@ def load_params(*, today: Optional[date] = None, pool_rules: bool = True, **valu
             problems.append(Problem(name, value, bad.why, bad.rule, bad.fix))
     lab_id = coerced.get("lab_id") or ("" if "lab_id" in {p.param for p in problems} else settings.current_lab_id())
     params = replace(LabParams(), **{**coerced, "lab_id": lab_id})
+    if params.backend == "sim" and params.cloud is not None and "backend" not in {p.param for p in problems}:
+        problems.append(Problem(
+            "cloud", params.cloud, "is set while backend is 'sim'",
+            "the simulator is a cloud of its own; cloud chooses where backend 'azure' goes",
+            "Set backend='azure' to run in that cloud, or set cloud to None for the simulator.",
+        ))
     if pool_rules:
         problems += [p for p in _pool_problems(params, today) if p.param not in {q.param for q in problems}]
     if problems:

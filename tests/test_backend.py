@@ -4,10 +4,10 @@ import pytest
 from azure.identity import DefaultAzureCredential
 
 from labkit import Lab, LabConfigError, load_params
-from labkit.backend import AZURE_ARM_ENDPOINT
 from labkit.catalog import GA_API_VERSION, PREVIEW_API_VERSION
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
+AZURE_ARM_ENDPOINT = "https://management.azure.com"
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ BAD = [
     ({"local_checks": "sometimes"}, "local_checks", "True or False"),
     ({"pool_nme": "gpunp"}, "pool_nme", "pool_name"),
     ({"gpu_count": 1}, "gpu_count", "node_count"),
-    ({"colour": "blue"}, "colour", "Known parameters"),
+    ({"shade": "blue"}, "shade", "Known parameters"),
 ]
 
 
