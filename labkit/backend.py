@@ -17,6 +17,7 @@ from typing import Any, Union
 from labkit.clouds import Cloud, cloud_named, discover
 from labkit.errors import LabConfigError, Problem
 from labkit.params import LabParams
+from labkit.user_agent import USER_AGENT
 
 #: Seconds between polls on Azure where the service does not say (Retry-After); $LABKIT_POLL_SECONDS overrides it.
 AZURE_POLL_SECONDS = 10.0
@@ -24,19 +25,6 @@ AZURE_POLL_SECONDS = 10.0
 SIM_POLL_SECONDS = 0.02
 POLL_SECONDS_ENV = "LABKIT_POLL_SECONDS"
 
-
-def _user_agent() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return f"labkit/{version('labkit')}"
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "labkit/0"
-
-
-#: What labkit's requests say they come from, before the SDK's own User-Agent (Azure's logs and the simulator's
-#: access log show it; $AZURE_HTTP_USER_AGENT, e.g. labkit-step/<name>, is added after it by the Azure SDK).
-USER_AGENT = _user_agent()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from labkit.errors import LabConfigError, Problem
+from labkit.user_agent import plain_user_agent
 
 #: Azure's Retail Prices API is public and global, outside ARM (learn.microsoft.com/rest/api/cost-management/retail-prices).
 AZURE_PRICES_ENDPOINT = "https://prices.azure.com"
@@ -91,7 +92,7 @@ def discover(arm_endpoint: str, *, verify: Union[str, bool] = True) -> Cloud:
     arm = arm_endpoint.rstrip("/")
     try:
         answer = requests.get(f"{arm}/metadata/endpoints", params={"api-version": METADATA_API_VERSION},
-                              verify=verify, timeout=METADATA_SECONDS)
+                              headers={"User-Agent": plain_user_agent()}, verify=verify, timeout=METADATA_SECONDS)
         answer.raise_for_status()
         metadata = answer.json()
         authentication = metadata["authentication"]

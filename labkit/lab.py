@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from labkit import catalog
-from labkit.backend import USER_AGENT, Backend, connect
+from labkit.backend import Backend, connect
 from labkit.catalog import GA_API_VERSION, PREVIEW_API_VERSION
 from labkit.errors import OperationError
 from labkit.failures import reported
 from labkit.params import LabParams
 from labkit.files import private_dir, write_private
+from labkit.user_agent import USER_AGENT
 
 
 class Lab:
