@@ -5,8 +5,8 @@ quota family and the region's total vCPUs, as AKS counts them (:mod:`labkit.sim.
 What is free comes from Compute's usages of the region, read through azure-mgmt-compute on either backend.
 
 Example:
-    >>> print(QuotaCheck("00000000-0000-0000-0000-000000000000", "eastus", "standardNCASv3_T4Family",
-    ...                  labs=12, needed=96, used=0, limit=48))   # doctest: +ELLIPSIS
+    >>> print(QuotaCheck("standardNCASv3_T4Family", "eastus", limit=48, used=0, needed=96,
+    ...                  subscription_id="00000000-0000-0000-0000-000000000000", labs=12))   # doctest: +ELLIPSIS
     standardNCASv3_T4Family in eastus: 12 labs need 96 vCPUs, 48 free (limit 48, 0 in use): 48 short. Ask for a limit of at least 96: ...
 """
 
@@ -20,42 +20,34 @@ from labkit.errors import LabError
 from labkit.failures import reported
 from labkit.lab import Lab
 from labkit.params import LabParams
+from labkit.quota import Room
 
 #: The pools a lab creates: lesson 02's and lesson 03's.
 POOLS_PER_LAB = 2
 
 
 @dataclass(frozen=True)
-class QuotaCheck:
+class QuotaCheck(Room):
     """One quota (a VM family's, or the region's ``cores``) against what ``labs`` labs at once need of it."""
 
     subscription_id: str
-    location: str
-    quota: str
     labs: int
-    needed: int
-    used: int
-    limit: int
-
-    @property
-    def free(self) -> int:
-        return max(0, self.limit - self.used)
 
     @property
     def short(self) -> bool:
-        return self.needed > self.free
+        return not self.enough
 
     def __str__(self) -> str:
-        head = (f"{self.quota} in {self.location}: {self.labs} labs need {self.needed} vCPUs, "
+        head = (f"{self.name} in {self.region}: {self.labs} labs need {self.needed} vCPUs, "
                 f"{self.free} free (limit {self.limit}, {self.used} in use)")
         if not self.short:
             return f"{head}: enough"
         wanted = self.used + self.needed
-        scope = f"/subscriptions/{self.subscription_id}/providers/Microsoft.Compute/locations/{self.location}"
+        scope = f"/subscriptions/{self.subscription_id}/providers/Microsoft.Compute/locations/{self.region}"
         return (f"{head}: {self.needed - self.free} short. Ask for a limit of at least {wanted}: Azure portal > Quotas > "
-                f"Compute, or `az quota update --resource-name {self.quota} --scope {scope} --limit-object value={wanted}`"
+                f"Compute, or `az quota update --resource-name {self.name} --scope {scope} --limit-object value={wanted}`"
                 f" (az extension add --name quota); for a rehearsal on the simulator, "
-                f"`labkit sim fault add quota --family {self.quota} --limit {wanted}`")
+                f"`labkit sim fault add quota --family {self.name} --limit {wanted}`")
 
 
 def class_checks(labs: Sequence[LabParams], *, at_once: Optional[int] = None) -> tuple[list[QuotaCheck], list[str]]:
@@ -105,7 +97,8 @@ def quota_checks(lab: Lab, location: str, labs: Iterable[LabParams]) -> list[Quo
     for quota, per_lab in needed.items():
         usage = usages.get(quota)
         used, limit = (usage.current_value, usage.limit) if usage else (0, 0)
-        checks.append(QuotaCheck(lab.backend.subscription_id, location, quota, len(per_lab), sum(per_lab), used, limit))
+        checks.append(QuotaCheck(quota, location, limit=limit, used=used, needed=sum(per_lab),
+                                 subscription_id=lab.backend.subscription_id, labs=len(per_lab)))
     return checks
 
 
