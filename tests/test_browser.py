@@ -38,14 +38,16 @@ SERVER_START_SECONDS = 90
 LESSON_SECONDS = 240
 
 #: Installed before JupyterLab loads: counts the progress widgets the page shows, and the kernel status each time one
-#: changes (the status bar's "Python 3 (ipykernel) | Busy").
+#: appears or moves (the status bar's "Python 3 (ipykernel) | Busy"). Only then: a widget the page has not yet removed
+#: when its cell has ended, and the kernel is rightly Idle, does not move.
 WATCH_PROGRESS = """
 window.labkitProgress = {shown: 0, statuses: []};
-const seen = new WeakSet();
+const seen = new WeakMap();
 new MutationObserver(() => {
   const bars = [...document.querySelectorAll('.labkit-progress')].filter(bar => bar.querySelector('.widget-hprogress'));
-  if (!bars.length) return;
-  bars.filter(bar => !seen.has(bar)).forEach(bar => { seen.add(bar); window.labkitProgress.shown += 1; });
+  const moved = bars.filter(bar => seen.get(bar) !== bar.textContent);
+  if (!moved.length) return;
+  moved.forEach(bar => { if (!seen.has(bar)) window.labkitProgress.shown += 1; seen.set(bar, bar.textContent); });
   const status = [...document.querySelectorAll('.jp-StatusBar-TextItem')].map(e => e.textContent).find(t => t.includes(' | '));
   if (status) window.labkitProgress.statuses.push(status.split(' | ').pop().trim());
 }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['class']});
