@@ -47,10 +47,12 @@ def azure_run(cloud, tmp_path_factory):
         "XDG_CACHE_HOME": str(home / "cache"), "AZURE_CONFIG_DIR": str(home / "azure"), "LABKIT_PROGRESS": "off",
     })
     out = home / "run"
-    result = subprocess.run([sys.executable, "-m", "labkit", "run", "--backend", "azure", "-p", f"cloud={cloud['arm_endpoint']}",
-                             "-p", "lab_id=nightly1", "--out", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    return result, out, home, env
+    return labkit(env, "run", "--backend", "azure", "-p", f"cloud={cloud['arm_endpoint']}", "-p", "lab_id=nightly1",
+                  "--out", str(out)), out, home, env
+
+
+def labkit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_all_six_lessons_pass_on_the_azure_path_and_leave_nothing(azure_run):
@@ -86,3 +88,10 @@ def test_no_secret_of_the_service_principal_in_any_output(azure_run):
     assert len(files) >= len(LESSONS) + 2
     for text in [result.stdout + result.stderr, *(path.read_text(errors="replace") for path in files)]:
         assert env["AZURE_CLIENT_SECRET"] not in text
+
+
+def test_the_cleanup_a_nightly_job_ends_with_finds_nothing_left(azure_run, cloud):
+    _, _, _, env = azure_run
+    result = labkit(env, "cleanup", "--backend", "azure", "-p", f"cloud={cloud['arm_endpoint']}", "--lab-id", "nightly1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"lab nightly1 in subscription {cloud['subscription_id']}: nothing")
