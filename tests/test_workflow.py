@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from labkit.cli import main
+from labkit.params import PARAM_NAMES
 from labkit.settings import LAB_ID_RE
 
 WORKFLOW = Path(__file__).resolve().parent.parent / "docs" / "nightly-workflow.yml"
@@ -34,8 +35,8 @@ def labkit_commands(script: str) -> list[list[str]]:
     return [words[1:] for words in map(shlex.split, joined.splitlines()) if words and words[0] == "labkit"]
 
 
-def parse(args: list[str]) -> click.Command:
-    """The labkit command ``args`` names, once click has parsed its options as ``labkit`` would.
+def parse(args: list[str]) -> click.Context:
+    """The context of the labkit command ``args`` names, once click has parsed its options as ``labkit`` would.
 
     Raises:
         click.UsageError: an unknown command or option, or a value it refuses, in click's words.
@@ -51,8 +52,7 @@ def parse(args: list[str]) -> click.Command:
         if sub is None:
             raise click.UsageError(f"`{' '.join(path)}` has no command {name!r}")
         command, path = sub, path + [name]
-    command.make_context(" ".join(path), words)
-    return command
+    return command.make_context(" ".join(path), words)
 
 
 def test_every_labkit_command_and_option_in_the_workflow_exists():
@@ -63,6 +63,13 @@ def test_every_labkit_command_and_option_in_the_workflow_exists():
             parse(args)
         except click.UsageError as error:
             pytest.fail(f"step {name!r}: `labkit {' '.join(args)}` is refused: {error.format_message()}")
+
+
+def test_every_lesson_parameter_the_workflow_sets_exists():
+    for step in steps():
+        for args in labkit_commands(step.get("run", "")):
+            names = {item.partition("=")[0] for item in parse(args).params["parameters"]}
+            assert names and names <= set(PARAM_NAMES), f"step {step['name']!r}: {sorted(names - set(PARAM_NAMES))} are not lesson parameters"
 
 
 @pytest.mark.parametrize("args, refused", [
