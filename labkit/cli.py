@@ -13,6 +13,7 @@ from typing import Any, Optional
 import click
 
 from labkit import copies, manifests
+from labkit.exits import RunExit, help_table, run_exit_status
 from labkit.options import lesson_values, parameter_options
 from labkit.sim import faults, service
 
@@ -226,12 +227,21 @@ def settings_load(file: Path) -> None:
         click.echo(f"${settings.LAB_ID_ENV} is {chosen}, so the lessons use lab {chosen}: unset it to use {params.lab_id}", err=True)
 
 
-@main.command()
+class _Refused(click.ClickException):
+    """Parameters or options refused before anything was created: one line, and its own exit status."""
+
+    exit_code = RunExit.PARAMETERS_REFUSED
+
+
+@main.command(epilog="\b\n" + help_table())
 @parameter_options
 @click.option("--out", "out_dir", metavar="DIR", help="A new or empty folder for the executed notebooks (default runs/<time>-<lab id>).")
 @click.option("--keep", is_flag=True, help="Do not run the clean-up lesson after a failure.")
-def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], out_dir: Optional[str], keep: bool) -> None:
-    """Run the lessons in order with papermill; exits non-zero when a lesson fails."""
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the run as JUnit XML to this file, for CI (also after a failure or an interrupt).")
+def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], out_dir: Optional[str], keep: bool,
+        junit_file: Optional[Path]) -> None:
+    """Run the lessons in order with papermill; the exit status says how the run ended (below)."""
     from labkit.errors import LabConfigError, Problem
     from labkit.interrupts import Interrupted
     from labkit.runner import point_latest, run_lab
@@ -243,19 +253,32 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
         summary = run_lab(lesson_values(parameters, params_file, backend), out_dir=Path(out_dir) if out_dir else None,
                           keep=keep, say=click.echo)
     except LabConfigError as error:
-        raise click.ClickException(str(error)) from None
+        raise _Refused(str(error)) from None
     except Interrupted as stop:
         summary = stop.summary
+        _write_junit(summary, junit_file)
         left = summary["left_after_cleanup"]
         what = "nothing is left" if left == [] else f"left: {', '.join(left)}; remove it with `{summary['cleanup_command']}`" if left \
             else f"what is left is unknown: run `{summary['cleanup_command']}`"
         click.echo(f"interrupted by {stop.signal_name}: {what}. Summary and report in {summary['out_dir']}", err=True)
-        raise SystemExit(130) from None
+        raise SystemExit(RunExit.INTERRUPTED) from None
+    _write_junit(summary, junit_file)
     if out_dir is None:
         point_latest(Path(summary["out_dir"]))
     click.echo(f"{summary['status']}: executed notebooks, summary.json and report.md in {summary['out_dir']}")
-    if summary["status"] != "passed":
-        raise SystemExit(1)
+    exit_status = run_exit_status(summary)
+    if exit_status == RunExit.RESOURCES_LEFT:
+        left = summary["left_after_cleanup"]
+        what = f"left: {', '.join(left)}; remove it" if left else "what is left could not be listed; list and remove it"
+        click.echo(f"{what} with `{summary['cleanup_command']}`", err=True)
+    raise SystemExit(exit_status)
+
+
+def _write_junit(summary: dict[str, Any], junit_file: Optional[Path]) -> None:
+    if junit_file is not None:
+        from labkit.junit import write_junit
+
+        write_junit(summary, junit_file)
 
 
 @main.command()

@@ -16,7 +16,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
@@ -123,7 +123,7 @@ def run_lab(
     out_dir = (claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)).absolute()
     say = _quiet_when_closed(say)
     say(f"lab {params.lab_id}: settings saved in {settings.save(vars(params))}")
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(timezone.utc).isoformat(timespec="seconds")
     results_dir = out_dir / "results"
     # The lesson kernels inherit these: where to record results, and progress as plain text.
     kernel_env = {results.ENV: str(results_dir.resolve()), PROGRESS_ENV: os.environ.get(PROGRESS_ENV, "text")}
@@ -140,6 +140,7 @@ def run_lab(
         "status": status(lessons, interrupts.first),
         "lab_id": params.lab_id,
         "backend": params.backend,
+        "started_at": started_at,
         "duration_seconds": round(time.monotonic() - started, 2),
         "interrupted_by": interrupts.first,
         "lessons": lessons,

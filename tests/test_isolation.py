@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from labkit.exits import RunExit
 
 ROOT = Path(__file__).resolve().parent.parent
 LABS = 10
@@ -73,7 +74,7 @@ def test_a_kept_run_is_listed_exactly_by_the_dry_run_and_then_removed(shared, tm
     # The nodes advertise microsoft.com/directx: lessons 02 and 03 (run at once) fail right after their pools exist.
     kept = labkit(shared, "run", "--keep", "--out", str(tmp_path / "kept"), "-p", "lab_id=kept",
                   "-p", "gpu_resource_name=microsoft.com.directx/gpu")
-    assert kept.returncode == 1
+    assert kept.returncode == RunExit.RESOURCES_LEFT  # --keep keeps the failed lab's pools, which bill: not just 1
     summary = json.loads((tmp_path / "kept" / "summary.json").read_text())
     assert [lesson["status"] for lesson in summary["lessons"]][2:] == ["failed", "failed", "skipped", "skipped"]
     assert summary["left_after_cleanup"][:2] == [f"pool {name} in myResourceGroup/myAKSCluster (Succeeded)"

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from fake_lessons import fake_lessons
+from junit_schema import case, properties, validated_suite
+from labkit.exits import RunExit
 from labkit.runner import LESSONS
 from labkit.sim import service
 
@@ -38,14 +41,14 @@ def labkit_run(state_dir: Path, out: Path, *args: str) -> subprocess.CompletedPr
 @pytest.fixture(scope="module")
 def good_run(state_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "good"
-    return labkit_run(state_dir, out), out
+    return labkit_run(state_dir, out, "--junit", str(out / "junit.xml")), out
 
 
 @pytest.fixture(scope="module")
 def failed_run(state_dir, good_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "failed"
     return labkit_run(state_dir, out, "-p", "lab_id=failing", "-p", "vm_size=Standard_NC6s_v3", "-p", "local_checks=False",
-                      "-p", "pool_name=gpuold"), out
+                      "-p", "pool_name=gpuold", "--junit", str(out / "junit.xml")), out
 
 
 def summary(out: Path) -> dict:
@@ -54,7 +57,7 @@ def summary(out: Path) -> dict:
 
 def test_whole_lab_passes_and_leaves_nothing(good_run, state_dir):
     result, out = good_run
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == RunExit.PASSED, result.stdout + result.stderr
     data = summary(out)
     assert data["status"] == "passed" and data["interrupted_by"] is None
     assert data["lab_id"] == (state_dir / "config" / "config.yaml").read_text().split("lab_id: ")[1].strip()
@@ -94,7 +97,7 @@ def test_the_summary_and_report_count_the_gpu_vm_minutes_and_the_azure_time(good
 
 def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(failed_run):
     result, out = failed_run
-    assert result.returncode != 0
+    assert result.returncode == RunExit.LESSON_FAILED, result.stdout + result.stderr
     statuses = {lesson["name"]: lesson for lesson in summary(out)["lessons"]}
     assert statuses["02_gpu_pool_auto_driver"]["status"] == "failed"
     assert "BadRequest: The VM size of AgentPoolProfile:gpuold is not allowed" in statuses["02_gpu_pool_auto_driver"]["error"]
@@ -107,9 +110,34 @@ def test_failing_lesson_exits_non_zero_keeps_notebooks_and_still_cleans_up(faile
     assert "is not allowed in your subscription" in (out / "report.md").read_text()
 
 
+def test_the_junit_file_of_a_passing_run_has_the_junit_shape_a_case_per_lesson_and_the_lab(good_run):
+    _, out = good_run
+    suite = validated_suite(out / "junit.xml")
+    assert suite.get("name") == "labkit" and (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("0", "0", "0")
+    data = summary(out)
+    assert properties(suite) == {"lab_id": data["lab_id"], "backend": "sim", "status": "passed"}
+    lessons = [c for c in suite.iter("testcase") if c.get("classname") == "labkit.lessons"]
+    assert [(c.get("name"), float(c.get("time"))) for c in lessons] == [(o["name"], o["duration_seconds"]) for o in data["lessons"]]
+    assert float(suite.get("time")) == data["duration_seconds"] and suite.get("timestamp") == data["started_at"]
+    assert list(case(suite, "nothing left after cleanup")) == [] and suite.find("system-out").text == "Nothing left after the run."
+
+
+def test_the_junit_file_of_a_failing_run_names_the_error_and_the_executed_notebook(failed_run):
+    _, out = failed_run
+    suite = validated_suite(out / "junit.xml")
+    assert (suite.get("failures"), suite.get("skipped")) == ("2", "1") and properties(suite)["status"] == "failed"
+    failure = case(suite, "02_gpu_pool_auto_driver").find("failure")
+    error = {o["name"]: o["error"] for o in summary(out)["lessons"]}["02_gpu_pool_auto_driver"]
+    assert error == f"{failure.get('type')}: {failure.get('message')}" and failure.get("type") == "OperationError"
+    assert "BadRequest: The VM size of AgentPoolProfile:gpuold is not allowed" in failure.get("message")
+    assert f"executed notebook: {out / '02_gpu_pool_auto_driver.ipynb'}" in failure.text
+    assert case(suite, "04_verify_gpu_capacity").find("skipped").get("message") == "not run: an earlier lesson failed"
+    assert list(case(suite, "05_cleanup")) == [] and list(case(suite, "nothing left after cleanup")) == []
+
+
 def test_bad_parameter_stops_before_any_lesson(state_dir, tmp_path):
     result = labkit_run(state_dir, tmp_path / "bad", "-p", "lab_id=fresh", "-p", "pool_name=gpupool1")
-    assert result.returncode != 0
+    assert result.returncode == RunExit.PARAMETERS_REFUSED
     assert "pool_name 'gpupool1' is 8 characters" in result.stderr
     assert not (tmp_path / "bad").exists()
 
@@ -125,19 +153,6 @@ def test_no_secret_in_any_output(state_dir, good_run, failed_run):
     for name, text in texts.items():
         leaked = [secret[:12] for secret in forbidden if secret in text]
         assert not leaked, f"{name} contains {leaked}"
-
-
-def fake_lessons(directory: Path, failing: str) -> Path:
-    """Trivial stand-ins for the six lessons; ``failing`` raises."""
-    import nbformat
-
-    directory.mkdir()
-    for name in LESSONS:
-        notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-        body = "raise RuntimeError('boom')" if name == failing else "1 + 1"
-        notebook.cells = [nbformat.v4.new_code_cell('backend = "sim"', metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(body)]
-        nbformat.write(notebook, directory / f"{name}.ipynb")
-    return directory
 
 
 @pytest.fixture
@@ -226,7 +241,7 @@ def test_an_out_folder_holding_anything_is_refused_and_left_as_it_is(state_dir, 
     (out / "results").mkdir(parents=True)
     (out / "results" / "notes.txt").write_text("a user's file")
     result = labkit_run(state_dir, out)
-    assert result.returncode != 0
+    assert result.returncode == RunExit.PARAMETERS_REFUSED
     assert result.stderr.strip().splitlines()[-1].startswith(f"Error: --out '{out}' exists and is not an empty folder;")
     assert (out / "results" / "notes.txt").read_text() == "a user's file"
     assert sorted(p.name for p in out.rglob("*")) == ["notes.txt", "results"]
@@ -235,7 +250,7 @@ def test_an_out_folder_holding_anything_is_refused_and_left_as_it_is(state_dir, 
 @pytest.mark.parametrize("out", ["", "  "])
 def test_an_empty_out_is_refused(state_dir, tmp_path, out):
     result = labkit(state_dir, "run", "--out", out)
-    assert result.returncode != 0 and "Error: --out" in result.stderr and "is empty" in result.stderr
+    assert result.returncode == RunExit.PARAMETERS_REFUSED and "Error: --out" in result.stderr and "is empty" in result.stderr
     assert not (ROOT / "results").exists() and not (ROOT / "summary.json").exists()
 
 
@@ -244,7 +259,7 @@ def test_a_bad_params_file_stops_before_anything_is_created(state_dir, tmp_path,
     params = tmp_path / "params.yaml"
     params.write_bytes(content)
     result = labkit_run(state_dir, tmp_path / "out", "--params-file", str(params))
-    assert result.returncode != 0 and why in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == RunExit.PARAMETERS_REFUSED and why in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
 
