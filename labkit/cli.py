@@ -23,6 +23,12 @@ _STATE_DIR = click.option(
 )
 
 
+class _Refused(click.ClickException):
+    """Parameters or options refused before anything was created: one line, and its own exit status."""
+
+    exit_code = RunExit.PARAMETERS_REFUSED
+
+
 @click.group()
 def main() -> None:
     """labkit: run the Windows GPU on AKS lab, and its local AKS simulator."""
@@ -219,18 +225,12 @@ def settings_load(file: Path) -> None:
         params = lab_params(read_params_file(file))
     except LabConfigError as error:
         error = LabConfigError([replace(p, param="FILE") if p.param == "--params-file" else p for p in error.problems])
-        raise click.ClickException(str(error)) from None
+        raise _Refused(str(error)) from None
     click.echo(f"lab {params.lab_id}: settings saved in {settings.save(vars(params))}; every lesson reads them "
                "(a value set in a lesson wins there)")
     chosen = os.environ.get(settings.LAB_ID_ENV)
     if chosen and chosen != params.lab_id:
         click.echo(f"${settings.LAB_ID_ENV} is {chosen}, so the lessons use lab {chosen}: unset it to use {params.lab_id}", err=True)
-
-
-class _Refused(click.ClickException):
-    """Parameters or options refused before anything was created: one line, and its own exit status."""
-
-    exit_code = RunExit.PARAMETERS_REFUSED
 
 
 @main.command(epilog="\b\n" + help_table())
@@ -297,7 +297,7 @@ def prepare(lesson: str, backend: Optional[str], parameters: tuple[str, ...], pa
         target = preparing.lesson_named(lesson)
         summary = preparing.prepare(lesson_values(parameters, params_file, backend), target, out_dir=out_dir, say=click.echo)
     except LabConfigError as error:
-        raise click.ClickException(str(error)) from None
+        raise _Refused(str(error)) from None
     except Interrupted as stop:
         click.echo(f"interrupted by {stop.signal_name}: {_holdings(stop.summary)}. The lessons run are in "
                    f"{stop.summary['out_dir']}", err=True)
@@ -329,14 +329,18 @@ def _holdings(summary: dict[str, Any]) -> str:
 @click.option("--yes", is_flag=True, help="Do not ask before --all-labs removes everything.")
 def cleanup(backend: Optional[str], parameters: tuple[str, ...], params_file: Optional[Path], lab_id: Optional[str],
             all_labs: bool, dry_run: bool, yes: bool) -> None:
-    """Remove everything a lab created, found by its lab id in Azure and the cluster."""
-    from labkit.errors import LabError
+    """Remove everything a lab created, found by its lab id in Azure and the cluster.
+
+    Exits 0 when nothing of the lab is left, 3 when something is, 2 when the parameters are refused."""
+    from labkit.errors import LabConfigError, LabError
 
     values = lesson_values(parameters, params_file, backend)
     if lab_id:
         values["lab_id"] = lab_id
     try:
         _cleanup(values, all_labs=all_labs, dry_run=dry_run, yes=yes)
+    except LabConfigError as error:
+        raise _Refused(str(error)) from None
     except LabError as error:
         raise click.ClickException(str(error)) from None
 
@@ -366,7 +370,7 @@ def _cleanup(values: dict[str, Any], *, all_labs: bool, dry_run: bool, yes: bool
     left = [str(item) for item in ledger.find(lab, all_labs=all_labs)]
     click.echo("removed; a fresh listing finds " + (f"still: {', '.join(left)}" if left else "nothing left."))
     if left:
-        raise SystemExit(1)
+        raise SystemExit(RunExit.RESOURCES_LEFT)
 
 
 @main.command()

@@ -67,3 +67,20 @@ def test_an_interrupted_run_exits_130_and_still_writes_its_junit_file(tmp_path, 
     assert (failure.get("type"), failure.get("message")) == ("LessonFailed", "interrupted (SIGTERM)")
     assert case(suite, "02_gpu_pool_auto_driver").find("skipped").get("message") == "not run: the run was interrupted by SIGTERM"
     assert list(case(suite, "05_cleanup")) == [] and list(case(suite, "nothing left after cleanup")) == []
+
+
+def test_labkit_cleanup_refuses_a_bad_parameter_with_status_2():
+    result = CliRunner().invoke(main, ["cleanup", "--lab-id", "Bad Id"])
+    assert result.exit_code == RunExit.PARAMETERS_REFUSED and "lab_id 'Bad Id'" in result.output
+
+
+def test_labkit_cleanup_exits_3_when_a_fresh_listing_still_finds_something(lab, monkeypatch):
+    from labkit import cleanup, ledger
+
+    still_there = ["pool gpunp in myResourceGroup/myAKSCluster (Deleting)"]
+    monkeypatch.setattr(ledger, "find", lambda lab, all_labs=False: still_there)
+    monkeypatch.setattr(cleanup, "other_labs_pools", lambda lab: [])
+    monkeypatch.setattr(cleanup, "cleanup", lambda lab, all_labs=False: None)  # a removal that did not happen
+    result = CliRunner().invoke(main, ["cleanup", "--lab-id", "alpha"])
+    assert result.exit_code == RunExit.RESOURCES_LEFT, result.output
+    assert f"still: {still_there[0]}" in result.output
