@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from labkit import Lab, load_params
 from labkit.cli import main
+from labkit.exits import RunExit
 from labkit.kube_objects import ensure_namespace
 from labkit.workshop import roster
 from labkit.workshop.attendees import read_attendees
@@ -91,4 +92,4 @@ def test_an_attendee_loads_their_settings_file_as_their_lab(class_of_three, conf
 
     assert params_from({"pool_name": None}).manual_pool_name == "gpu02m"  # a lesson's parameters cell, all None
     bad = labkit("settings", "load", str(config_dir / "missing.yaml"))
-    assert bad.exit_code == 1 and "Error: FILE" in bad.output and "cannot be read" in bad.output
+    assert bad.exit_code == RunExit.PARAMETERS_REFUSED and "Error: FILE" in bad.output and "cannot be read" in bad.output
