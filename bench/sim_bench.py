@@ -23,6 +23,7 @@ import kubernetes
 from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.resource.features import FeatureClient
 
+from labkit import catalog
 from labkit.sim import service
 from labkit.sim.client import credential as sim_credential
 from labkit.sim.server import SimServer
@@ -34,7 +35,7 @@ STARTUP_TARGET_S = 2.0
 MEDIAN_TARGET_MS = 10.0
 PROVIDER = "Microsoft.ContainerService"
 FEATURE = "WindowsGPUPreview"
-GPU_RESOURCE = "microsoft.com/directx"
+GPU_RESOURCE = catalog.DIRECTX_RESOURCE
 GPU_POOL = "gpunp"
 GPU_POOL_BODY = {"properties": {
     "vmSize": "Standard_NC4as_T4_v3", "osType": "Windows", "count": 1, "gpuProfile": {"driver": "Install"},

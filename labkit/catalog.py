@@ -196,6 +196,9 @@ GPU_SIZES: dict[str, GpuSize] = {s.name: s for s in _SIZES}
 
 #: The size the lab uses by default: the smallest current NVIDIA size (the doc's NC6s_v3 is retired).
 DEFAULT_VM_SIZE = "Standard_NC4as_T4_v3"
+#: The extended resource a Windows GPU node advertises through the DirectX device plugin (the AKS doc's
+#: `kubectl describe node` output and its sample Job's limits).
+DIRECTX_RESOURCE = "microsoft.com/directx"
 
 
 def gpu_size(name: str) -> Optional[GpuSize]:

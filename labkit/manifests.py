@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 import yaml
 
+from labkit import catalog
 from labkit.identity import LAB_LABEL
 from labkit.shipped import MANIFEST_DIR
 
@@ -29,7 +30,7 @@ POOL_LABEL = "kubernetes.azure.com/agentpool"
 
 #: The values the files carry: the AKS doc's namespace, the DirectX resource name, Windows Server 2022 images.
 SHIPPED_NAMESPACE = "gpu-resources"
-SHIPPED_RESOURCE = "microsoft.com/directx"
+SHIPPED_RESOURCE = catalog.DIRECTX_RESOURCE
 SHIPPED_IMAGE_TAG = "ltsc2022"
 _WINDOWS_BASE_IMAGE = "mcr.microsoft.com/windows/servercore:"
 

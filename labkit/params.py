@@ -53,7 +53,7 @@ class LabParams:
     driver_type: Optional[str] = None
     enable_fips: bool = False
     plugin_namespace: Optional[str] = None
-    gpu_resource_name: str = "microsoft.com/directx"
+    gpu_resource_name: str = catalog.DIRECTX_RESOURCE
     timeout_minutes: float = 30.0
     local_checks: bool = True
 

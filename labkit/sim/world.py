@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
+from labkit import catalog
 from labkit.files import create_private, write_private
 from labkit.sim.arm.agent_pools import AgentPools
 from labkit.sim.arm.clusters import Clusters
@@ -30,7 +31,6 @@ DURATIONS = {
     "provider_registration": 60.0,
     "pool_create": 420.0,
     "pool_delete": 240.0,
-    "node_ready": 60.0,
     "container_start": 30.0,
     "job_run": 30.0,
     "namespace_delete": 10.0,
@@ -54,7 +54,7 @@ class SimConfig:
     cluster_name: str = "myAKSCluster"
     location: str = "eastus"
     kubernetes_version: str = "1.33.2"
-    gpu_resource_name: str = "microsoft.com/directx"
+    gpu_resource_name: str = catalog.DIRECTX_RESOURCE
     #: vCPU limits by quota family (Compute usages names), "cores" for the region's total.
     vcpu_quota: dict[str, int] = field(default_factory=default_vcpu_quota)
     time_scale: float = DEFAULT_TIME_SCALE
