@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from labkit import results, settings, usage
+from labkit.clouds import cloud_named
 from labkit.errors import LabConfigError, Problem
 from labkit.interrupts import Interrupted, Interrupts
 from labkit.kernels import LessonKernel, logging_to
@@ -119,6 +120,7 @@ def run_lab(
         Interrupted: after an interrupt, once the summary and report are written (``.summary`` holds it).
     """
     params = lab_params(values)
+    cloud_named(params.cloud)  # a custom cloud that does not describe itself is refused here, like any bad parameter
     # absolute: papermill runs each lesson from the notebooks' folder, and the kernels' log lives in this one
     out_dir = (claim_out_dir(out_dir) if out_dir is not None else new_out_dir(params.lab_id)).absolute()
     say = _quiet_when_closed(say)
@@ -378,12 +380,16 @@ def _connect_meanwhile(params: LabParams) -> None:
 def _list_leftovers(params: LabParams, say: Callable[[str], None]) -> Optional[list[str]]:
     """What the lab left, listed here when the cleanup lesson could not tell; None if that fails or takes too long."""
     found: list[list[str]] = []
+    failed: list[str] = []
 
     def listing() -> None:
         from labkit.cleanup import leftovers
         from labkit.lab import Lab
 
-        found.append(leftovers(Lab(params)))
+        try:
+            found.append(leftovers(Lab(params)))
+        except Exception as error:  # noqa: BLE001  said below in one line, as every way a run ends is
+            failed.append(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
 
     worker = threading.Thread(target=listing, name="labkit-leftovers", daemon=True)
     worker.start()
@@ -392,7 +398,8 @@ def _list_leftovers(params: LabParams, say: Callable[[str], None]) -> Optional[l
     except Interrupted:
         pass
     if not found:
-        say(f"could not list what is left; run `{cleanup_command(params.lab_id)}`")
+        why = f" ({failed[0]})" if failed else ""
+        say(f"could not list what is left{why}; run `{cleanup_command(params.lab_id)}`")
         return None
     return found[0]
 

@@ -138,3 +138,17 @@ def test_the_poll_interval_can_be_set_and_a_bad_one_is_refused(recorded, monkeyp
     monkeypatch.setenv(POLL_SECONDS_ENV, "soon")
     with pytest.raises(LabConfigError, match=r"\$LABKIT_POLL_SECONDS 'soon' is not a number of seconds from 0 to 600"):
         Lab(load_params(backend="azure", subscription_id=SUBSCRIPTION))
+
+
+def test_labkit_run_refuses_a_cloud_that_does_not_answer_before_any_lesson(tmp_path, monkeypatch, config_dir):
+    from click.testing import CliRunner
+
+    from labkit.cli import main
+    from labkit.exits import RunExit
+
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
+    result = CliRunner().invoke(main, ["run", "--backend", "azure", "-p", "cloud=https://127.0.0.1:9", "--out",
+                                       str(tmp_path / "run")])
+    assert result.exit_code == RunExit.PARAMETERS_REFUSED, result.output
+    assert result.output.startswith("Error: cloud 'https://127.0.0.1:9' did not describe itself")
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "run").exists()

@@ -268,3 +268,17 @@ def test_runs_started_at_once_get_folders_of_their_own(tmp_path):
 
     folders = [new_out_dir("team3", tmp_path) for _ in range(5)]
     assert len(set(folders)) == 5 and all(folder.is_dir() and folder.name.startswith(folders[0].name) for folder in folders)
+
+
+def test_a_listing_of_leftovers_that_fails_says_why_in_one_line(monkeypatch):
+    from labkit.params import load_params
+    from labkit.runner import _list_leftovers
+
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "11111111-2222-3333-4444-555555555555")
+    said: list[str] = []
+    params = load_params(lab_id="gone", backend="azure", cloud="https://127.0.0.1:9")
+    assert _list_leftovers(params, said.append) is None
+    assert said == ["could not list what is left (cloud 'https://127.0.0.1:9' did not describe itself at "
+                    "/metadata/endpoints (it cannot be reached); a custom cloud is named by its ARM endpoint, which says "
+                    "where to sign in (as `az cloud register` reads it). Check the address, or use one of AzureCloud, "
+                    "AzureChinaCloud, AzureUSGovernment.); run `labkit cleanup --lab-id gone`"]
