@@ -33,7 +33,8 @@ class Lab:
 
     def __repr__(self) -> str:
         p = self.params
-        return f"Lab(lab={p.lab_id!r}, backend={p.backend!r}, cluster={p.resource_group}/{p.cluster_name}, endpoint={self.backend.arm_endpoint})"
+        return (f"Lab(lab={p.lab_id!r}, backend={p.backend!r}, cloud={self.backend.cloud.name}, "
+                f"cluster={p.resource_group}/{p.cluster_name}, endpoint={self.backend.arm_endpoint})")
 
     # --- Azure clients ----------------------------------------------------------------------------
 
