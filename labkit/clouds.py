@@ -6,7 +6,7 @@ read from ARM's ``/metadata/endpoints``, as ``az cloud register --endpoint-resou
 docs/clouds.md.
 
 Example:
-    >>> cloud = known("AzureChinaCloud")
+    >>> cloud = KNOWN["AzureChinaCloud"]
     >>> cloud.arm_endpoint, cloud.authority, cloud.arm_scope
     ('https://management.chinacloudapi.cn', 'https://login.chinacloudapi.cn', 'https://management.chinacloudapi.cn/.default')
 """
@@ -62,11 +62,6 @@ KNOWN: dict[str, Cloud] = {cloud.name: cloud for cloud in (
 DEFAULT_CLOUD = "AzureCloud"
 
 
-def known(name: str) -> Cloud:
-    """One of Microsoft's clouds by its name (exact; :mod:`labkit.params` has already matched the case)."""
-    return KNOWN[name]
-
-
 def cloud_named(name: Optional[str], *, verify: Union[str, bool] = True) -> Cloud:
     """The cloud the ``cloud`` parameter names: a known name, None for the public cloud, else a custom ARM endpoint.
 
@@ -74,7 +69,7 @@ def cloud_named(name: Optional[str], *, verify: Union[str, bool] = True) -> Clou
         LabConfigError: when a custom cloud's ARM does not describe itself (the parameter is then wrong).
     """
     if name is None:
-        return known(DEFAULT_CLOUD)
+        return KNOWN[DEFAULT_CLOUD]
     return KNOWN.get(name) or discover(name, verify=verify)
 
 
