@@ -10,7 +10,7 @@ import time
 from typing import Any, Optional
 
 from labkit import catalog, quota, usage
-from labkit.errors import OperationError, PreflightError
+from labkit.errors import OperationError
 from labkit.failures import hint, reported
 from labkit.identity import AUTO_DRIVER_LESSON, LESSON_TAG, MANUAL_DRIVER_LESSON, pool_lab, pool_tags
 from labkit.lab import Lab, kubernetes_version
@@ -84,13 +84,9 @@ def create_gpu_pool(lab: Lab, *, manual: bool = False) -> Any:
 
 def _check_room(lab: Lab, region: str, spec: Any) -> None:
     """Stop before creating when the size is not offered or the quota has no room; go on when it cannot be read."""
-    try:
-        found = quota.preflight(lab, region=region, vm_size=spec.vm_size, nodes=spec.count, what=f"pool {spec.name}")
-    except PreflightError:
-        raise
-    except OperationError as error:  # e.g. rights on the resource group only: AKS will judge the request
-        print(f"quota and sizes not checked ({error.code}: {error.message}); AKS judges the request")
-        return
+    found = quota.checked_preflight(lab, region=region, vm_size=spec.vm_size, nodes=spec.count, what=f"pool {spec.name}")
+    if found.unchecked:
+        print(f"quota and sizes not checked ({found.unchecked}); AKS judges the request")
     found.require()
 
 

@@ -14,7 +14,6 @@ from typing import Optional
 from packaging.version import InvalidVersion, Version
 
 from labkit import catalog, costs, quota
-from labkit.errors import OperationError
 from labkit.identity import LAB_LABEL, LAB_TAG
 from labkit.kube_objects import lab_namespace
 from labkit.lab import Lab, kubernetes_version
@@ -124,10 +123,7 @@ def room_for_the_lab(lab: Lab) -> quota.Preflight:
     what = f"the lab's new pool{'s' * (len(new) != 1)} {', '.join(new)}" if new else "the lab (its pools exist)"
     if not p.local_checks:
         return quota.Preflight(what, p.vm_size, lab.region, None, (), unchecked="local_checks is off: AKS judges it")
-    try:
-        return quota.preflight(lab, region=lab.region, vm_size=p.vm_size, nodes=p.node_count * len(new), what=what)
-    except OperationError as error:  # e.g. rights on the resource group only
-        return quota.Preflight(what, p.vm_size, lab.region, None, (), unchecked=f"{error.code}: {error.message}")
+    return quota.checked_preflight(lab, region=lab.region, vm_size=p.vm_size, nodes=p.node_count * len(new), what=what)
 
 
 def room_checks(room: quota.Preflight) -> list[Check]:

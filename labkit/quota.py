@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from labkit import catalog
-from labkit.errors import PreflightError
+from labkit.errors import OperationError, PreflightError
 from labkit.failures import reported
 
 #: Where Azure explains asking for more vCPUs of a VM family, and of a region.
@@ -104,16 +104,34 @@ def preflight(lab: Any, *, region: str, vm_size: str, nodes: int, what: str) -> 
     with reported(f"listing the VM sizes of {region}"):
         skus = [s for s in lab.compute.resource_skus.list(filter=f"location eq '{region}'")
                 if s.resource_type == "virtualMachines" and s.name.lower() == size.name.lower()]
-    with reported(f"reading the vCPU quota of {region}"):
-        usages = {u.name.value: u for u in lab.compute.usage.list(region)}
+    usages = vcpu_usages(lab, region)
     family, regional = catalog.quota_family(size), catalog.REGIONAL_QUOTA
     rooms = tuple(_room(usages.get(name), label, region, needed) for name, label in ((family, family), regional))
     return Preflight(what, size.name, region, _not_offered(skus, region), rooms)
 
 
+def checked_preflight(lab: Any, *, region: str, vm_size: str, nodes: int, what: str) -> Preflight:
+    """:func:`preflight`, or, when the SKUs or the quota cannot be read (e.g. rights on the resource group only), a
+    Preflight that says why nothing was checked: AKS then judges the request."""
+    try:
+        return preflight(lab, region=region, vm_size=vm_size, nodes=nodes, what=what)
+    except OperationError as error:
+        return Preflight(what, vm_size, region, None, (), unchecked=f"{error.code}: {error.message}")
+
+
+def vcpu_usages(lab: Any, region: str) -> dict[str, Any]:
+    """The region's vCPU quotas (Compute usages) by name, as ``az vm list-usage`` lists them."""
+    with reported(f"reading the vCPU quota of {region}"):
+        return {u.name.value: u for u in lab.compute.usage.list(region)}
+
+
+def limit_and_used(usage: Any) -> tuple[int, int]:
+    """A quota's limit and what is in use of it; a quota the region does not list has none."""
+    return (int(usage.limit), int(usage.current_value)) if usage is not None else (0, 0)
+
+
 def _room(usage: Any, name: str, region: str, needed: int) -> Room:
-    """A quota's room; a quota the region does not list has none."""
-    limit, used = (int(usage.limit), int(usage.current_value)) if usage is not None else (0, 0)
+    limit, used = limit_and_used(usage)
     return Room(name, region, limit, used, needed)
 
 

@@ -17,10 +17,9 @@ from typing import Iterable, Optional, Sequence
 
 from labkit import catalog
 from labkit.errors import LabError
-from labkit.failures import reported
 from labkit.lab import Lab
 from labkit.params import LabParams
-from labkit.quota import Room
+from labkit.quota import Room, limit_and_used, vcpu_usages
 
 #: The pools a lab creates: lesson 02's and lesson 03's.
 POOLS_PER_LAB = 2
@@ -91,12 +90,10 @@ def quota_checks(lab: Lab, location: str, labs: Iterable[LabParams]) -> list[Quo
             vcpus = POOLS_PER_LAB * params.node_count * size.vcpus
             for quota in (catalog.quota_family(size), catalog.REGIONAL_QUOTA[0]):
                 needed.setdefault(quota, []).append(vcpus)
-    with reported(f"reading the vCPU quota of {location}"):
-        usages = {usage.name.value: usage for usage in lab.compute.usage.list(location)}
+    usages = vcpu_usages(lab, location)
     checks = []
     for quota, per_lab in needed.items():
-        usage = usages.get(quota)
-        used, limit = (usage.current_value, usage.limit) if usage else (0, 0)
+        limit, used = limit_and_used(usages.get(quota))
         checks.append(QuotaCheck(quota, location, limit=limit, used=used, needed=sum(per_lab),
                                  subscription_id=lab.backend.subscription_id, labs=len(per_lab)))
     return checks
