@@ -62,7 +62,7 @@ KNOWN: dict[str, Cloud] = {cloud.name: cloud for cloud in (
 DEFAULT_CLOUD = "AzureCloud"
 
 
-def cloud_named(name: Optional[str], *, verify: Union[str, bool] = True) -> Cloud:
+def cloud_named(name: Optional[str]) -> Cloud:
     """The cloud the ``cloud`` parameter names: a known name, None for the public cloud, else a custom ARM endpoint.
 
     Raises:
@@ -70,7 +70,7 @@ def cloud_named(name: Optional[str], *, verify: Union[str, bool] = True) -> Clou
     """
     if name is None:
         return KNOWN[DEFAULT_CLOUD]
-    return KNOWN.get(name) or discover(name, verify=verify)
+    return KNOWN.get(name) or discover(name)
 
 
 def discover(arm_endpoint: str, *, verify: Union[str, bool] = True) -> Cloud:

@@ -140,16 +140,13 @@ def _choice(options: tuple[str, ...], *, optional: bool = False) -> Callable[[An
 
 def _cloud(value: Any) -> Optional[str]:
     text = _text(value, optional=True)
-    if text is None:
-        return None
-    name = next((known for known in clouds.KNOWN if known.lower() == text.lower()), None)
-    if name:
-        return name
-    if clouds.CUSTOM_CLOUD_RE.match(text):
+    if text is not None and clouds.CUSTOM_CLOUD_RE.match(text):
         return text.rstrip("/")
-    close = difflib.get_close_matches(text, clouds.KNOWN, n=1, cutoff=0.5)
-    raise _Bad("is not a cloud", f"a cloud is one of {', '.join(clouds.KNOWN)}, or a custom cloud's ARM endpoint "
-               "https://host[:port]", f"Did you mean {close[0]!r}?" if close else f"Use {clouds.DEFAULT_CLOUD!r}.")
+    try:
+        return _choice(tuple(clouds.KNOWN), optional=True)(text)
+    except _Bad as bad:
+        raise _Bad("is not a cloud", f"a cloud is one of {', '.join(clouds.KNOWN)}, or a custom cloud's ARM endpoint "
+                   "https://host[:port]", bad.fix) from None
 
 
 def _gpu_driver(value: Any) -> str:
