@@ -71,19 +71,22 @@ def make_copies(folder: Path, *, replace: Callable[[str], bool] = lambda name: F
     record = _read_record(record_path)
     outcomes = []
     for name, source in shipped_files().items():
-        outcome = _bring(name, folder / name, source, record.get(name), replace)
+        lesson = _digest(source.read_bytes())
+        outcome = _bring(name, folder / name, source, lesson, record.get(name), replace)
         if outcome.action != "kept":  # a kept copy is still from the older lesson: ask again next time
-            record[name] = _digest(source.read_bytes())
+            record[name] = lesson
         outcomes.append(outcome)
     record_path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     return outcomes
 
 
-def _bring(name: str, copy: Path, source: Path, copied_from: Optional[str], replace: Callable[[str], bool]) -> Outcome:
+def _bring(name: str, copy: Path, source: Path, lesson: str, copied_from: Optional[str],
+           replace: Callable[[str], bool]) -> Outcome:
+    """Bring one copy up to date; ``lesson`` is the digest of the shipped file, ``copied_from`` the one recorded."""
     if not copy.exists():
         shutil.copyfile(source, copy)
         return Outcome(name, "created")
-    lesson, yours = _digest(source.read_bytes()), _digest(copy.read_bytes())
+    yours = _digest(copy.read_bytes())
     if lesson in (yours, copied_from):  # the same, or the lesson is as it was when copied: the differences are yours
         return Outcome(name, "unchanged")
     if yours == copied_from:  # you never changed the copy: nothing of yours to lose
