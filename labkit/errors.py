@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def first_line(text: str) -> str:
+    r"""The first line of a message, for a note that stays one line ("" when there is none).
+
+    Example:
+        >>> first_line("  AuthorizationFailed: no rights\nmore detail")
+        'AuthorizationFailed: no rights'
+    """
+    return text.strip().splitlines()[0] if text and text.strip() else ""
+
+
 class LabError(Exception):
     """Base class of every error labkit raises on purpose."""
 

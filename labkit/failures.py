@@ -9,7 +9,7 @@ from typing import Iterator
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from labkit.errors import OperationError
+from labkit.errors import OperationError, first_line
 
 #: Hints for generic codes, chosen by what the message says.
 _MESSAGE_HINTS = {
@@ -49,13 +49,13 @@ def reported(operation: str) -> Iterator[None]:
     try:
         yield
     except ClientAuthenticationError as error:
-        raise OperationError(operation, "AuthenticationFailed", _first_line(error.message), _HINTS["AuthenticationFailed"]) from None
+        raise OperationError(operation, "AuthenticationFailed", first_line(error.message), _HINTS["AuthenticationFailed"]) from None
     except HttpResponseError as error:
         code = getattr(error.error, "code", None) or f"HTTP {error.status_code}"
-        message = getattr(error.error, "message", None) or _first_line(error.message)
+        message = getattr(error.error, "message", None) or first_line(error.message)
         raise OperationError(operation, code, message, hint(code, message)) from None
     except (ServiceRequestError, ServiceResponseError, Urllib3Error) as error:
-        raise OperationError(operation, "ConnectionFailed", _first_line(str(error)), _HINTS["ConnectionFailed"]) from None
+        raise OperationError(operation, "ConnectionFailed", first_line(str(error)), _HINTS["ConnectionFailed"]) from None
     except Exception as error:
         # Matched by name so that lessons without Kubernetes steps never pay for importing the client.
         if not any(c.__name__ == "ApiException" and c.__module__.startswith("kubernetes.") for c in type(error).__mro__):
@@ -74,8 +74,6 @@ def _kubernetes_status(error: Exception) -> tuple[str, str]:
         status = json.loads(error.body)
         return status.get("reason") or str(error.status), status.get("message") or str(error.reason)
     except (TypeError, ValueError):
-        return str(error.reason or error.status), _first_line(str(error.body or error))
+        return str(error.reason or error.status), first_line(str(error.body or error))
 
 
-def _first_line(text: str) -> str:
-    return (text or "").strip().splitlines()[0] if text and text.strip() else ""

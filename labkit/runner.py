@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 from labkit import results, settings, usage
 from labkit.clouds import cloud_named
-from labkit.errors import LabConfigError, Problem
+from labkit.errors import LabConfigError, Problem, first_line
 from labkit.interrupts import Interrupted, Interrupts
 from labkit.kernels import LessonKernel, logging_to
 from labkit.notebook import PROGRESS_ENV
@@ -389,7 +389,7 @@ def _list_leftovers(params: LabParams, say: Callable[[str], None]) -> Optional[l
         try:
             found.append(leftovers(Lab(params)))
         except Exception as error:  # noqa: BLE001  said below in one line, as every way a run ends is
-            failed.append(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+            failed.append(first_line(str(error)) or type(error).__name__)
 
     worker = threading.Thread(target=listing, name="labkit-leftovers", daemon=True)
     worker.start()

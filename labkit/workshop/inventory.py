@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from labkit import cleanup, ledger
-from labkit.errors import LabError
+from labkit.errors import LabError, first_line
 from labkit.identity import AUTO_DRIVER_LESSON, MANUAL_DRIVER_LESSON
 from labkit.kube_objects import PLUGIN_DAEMONSET, WORKLOAD_JOB
 from labkit.lab import Lab
 from labkit.ledger import Item
 from labkit.params import LabParams
 from labkit.waiting import wait_for
-from labkit.workshop.quota import first_line
 from labkit.workshop.roster import Workshop
 
 _VERIFY_LESSON = "04_verify_gpu_capacity"
@@ -46,7 +45,7 @@ def class_items(workshop: Workshop) -> tuple[dict[str, list[Found]], list[str]]:
             lab = Lab(params)
             items = ledger.find(lab, all_labs=True)
         except LabError as error:
-            notes.append(f"cluster {params.resource_group}/{params.cluster_name}: not read ({first_line(error)})")
+            notes.append(f"cluster {params.resource_group}/{params.cluster_name}: not read ({first_line(str(error))})")
             continue
         for item in items:
             if item.lab in wanted:  # a pool is listed once per subscription, an object once per cluster
@@ -89,5 +88,5 @@ def sweep(workshop: Workshop, found: dict[str, list[Found]], *, say: Callable[[s
         try:
             wait_for(gone, what="removing the class's resources", **entries[0].lab.wait_options())
         except LabError as error:
-            say(first_line(error))
+            say(first_line(str(error)))
     return left or []

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from labkit import catalog, ledger
-from labkit.errors import LabConfigError, LabError, Problem
+from labkit.errors import LabConfigError, LabError, Problem, first_line
 from labkit.failures import reported
 from labkit.kube_objects import own_namespace
 from labkit.lab import Lab
@@ -25,7 +25,7 @@ from labkit.params import LabParams, load_params
 from labkit.workshop import roster
 from labkit.workshop.attendees import Attendee
 from labkit.workshop.naming import lab_id_for, pool_pairs
-from labkit.workshop.quota import POOLS_PER_LAB, QuotaCheck, class_checks, first_line
+from labkit.workshop.quota import POOLS_PER_LAB, QuotaCheck, class_checks
 
 #: What the plan chooses for each attendee, so the class's parameters cannot set it.
 PLANNED = ("lab_id", "pool_name", "manual_pool_name", "plugin_namespace")
@@ -122,7 +122,7 @@ def _look(cluster: _Cluster, say: Callable[[str], None]) -> None:
             cluster.pools = {pool.name for pool in lab.aks.agent_pools.list(p.resource_group, p.cluster_name)}
         cluster.lab_ids = {item.lab for item in ledger.find(lab, all_labs=True)}
     except LabError as error:
-        say(f"cluster {cluster.name}: not checked ({first_line(error)}); lab ids and pool names are planned without knowing what it holds")
+        say(f"cluster {cluster.name}: not checked ({first_line(str(error))}); lab ids and pool names are planned without knowing what it holds")
 
 
 def _refuse_overfull(cluster: _Cluster) -> None:

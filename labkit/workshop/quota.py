@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 from labkit import catalog
-from labkit.errors import LabError
+from labkit.errors import LabError, first_line
 from labkit.lab import Lab
 from labkit.params import LabParams
 from labkit.quota import Room, limit_and_used, vcpu_usages
@@ -66,7 +66,7 @@ def class_checks(labs: Sequence[LabParams], *, at_once: Optional[int] = None) ->
             lab = Lab(members[0])
             location = lab.cluster().location
         except LabError as error:
-            notes.append(f"cluster {members[0].resource_group}/{members[0].cluster_name}: quota not checked ({first_line(error)})")
+            notes.append(f"cluster {members[0].resource_group}/{members[0].cluster_name}: quota not checked ({first_line(str(error))})")
             continue
         regions.setdefault((lab.backend.name, lab.backend.subscription_id, location), (lab, location, []))[2].extend(members)
     checks = []
@@ -74,7 +74,7 @@ def class_checks(labs: Sequence[LabParams], *, at_once: Optional[int] = None) ->
         try:
             checks += quota_checks(lab, location, members[:at_once])
         except LabError as error:
-            notes.append(f"quota of {location}: not checked ({first_line(error)})")
+            notes.append(f"quota of {location}: not checked ({first_line(str(error))})")
     return checks, notes
 
 
@@ -97,8 +97,3 @@ def quota_checks(lab: Lab, location: str, labs: Iterable[LabParams]) -> list[Quo
         checks.append(QuotaCheck(quota, location, limit=limit, used=used, needed=sum(per_lab),
                                  subscription_id=lab.backend.subscription_id, labs=len(per_lab)))
     return checks
-
-
-def first_line(error: Exception) -> str:
-    """An error's first line, for a note that stays one line."""
-    return str(error).strip().splitlines()[0]
