@@ -301,7 +301,7 @@ def prepare(lesson: str, backend: Optional[str], parameters: tuple[str, ...], pa
     except Interrupted as stop:
         click.echo(f"interrupted by {stop.signal_name}: {_holdings(stop.summary)}. The lessons run are in "
                    f"{stop.summary['out_dir']}", err=True)
-        raise SystemExit(130) from None
+        raise SystemExit(RunExit.INTERRUPTED) from None
     if summary is None:
         return
     ran = ", ".join(f"{o['name']} {o['status']}" for o in summary["lessons"])

@@ -157,6 +157,7 @@ def logging_to(path: Path) -> type[LessonKernel]:
     return type("LoggingLessonKernel", (LessonKernel,), {"log_path": path})
 
 
-def interrupt_current() -> bool:
-    """Interrupt every lesson kernel whose lesson runs now; False if none does."""
-    return any([kernel.interrupt() for kernel in list(LessonKernel._running)])
+def interrupt_current() -> None:
+    """Interrupt every lesson kernel whose lesson runs now."""
+    for kernel in list(LessonKernel._running):
+        kernel.interrupt()

@@ -9,6 +9,7 @@ from typing import Optional
 import click
 
 from labkit.errors import LabError
+from labkit.exits import RunExit
 from labkit.options import lesson_values, parameter_options
 
 _WORKSHOP = click.option("--workshop", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("workshop"),
@@ -62,7 +63,7 @@ def run_command(folder: Path, parallel: int, retry_failed: bool) -> None:
         raise click.ClickException(str(error)) from None
     except Interrupted as stop:
         _tell(stop.summary, workshop.folder, err=True)
-        raise SystemExit(130) from None
+        raise SystemExit(RunExit.INTERRUPTED) from None
     _tell(report, workshop.folder)
     if report["status"] != "passed":
         raise SystemExit(1)
