@@ -56,13 +56,14 @@ class SettingsForm:
         self.params, self.cluster_version = params, cluster_version
         self.display: Any = None  # the notebook output showing the form, once shown
         p = params
+        versions = self._version_choices()
         self.inputs = {
             "pool_name": widgets.Text(value=p.pool_name, **_WIDTH),
             "manual_pool_name": widgets.Text(value=p.manual_pool_name, **_WIDTH),
             "vm_size": widgets.Dropdown(options=self._size_choices(), value=p.vm_size, **_WIDTH),
             "node_count": widgets.IntText(value=p.node_count, **_WIDTH),
-            "os_sku": widgets.Dropdown(options=self._os_sku_choices(), value=p.os_sku or _DEFAULT, **_WIDTH),
-            "kubernetes_version": widgets.Dropdown(options=self._version_choices(), value=p.kubernetes_version or _DEFAULT,
+            "os_sku": widgets.Dropdown(options=self._os_sku_choices(versions), value=p.os_sku or _DEFAULT, **_WIDTH),
+            "kubernetes_version": widgets.Dropdown(options=versions, value=p.kubernetes_version or _DEFAULT,
                                                    **_WIDTH),
             "enable_fips": widgets.Checkbox(value=p.enable_fips, **_WIDTH),
             "gpu_driver": widgets.ToggleButtons(options=rules.GPU_DRIVERS, value=p.gpu_driver, style=_WIDTH["style"]),
@@ -129,8 +130,9 @@ class SettingsForm:
                               *[(v, v) for v in older if self._accepts("kubernetes_version", kubernetes_version=v)]],
                              self.params.kubernetes_version)
 
-    def _os_sku_choices(self) -> list[tuple[str, str]]:
-        versions = [v or None for _, v in self._version_choices()]
+    def _os_sku_choices(self, version_choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The OS SKUs the pool rules take with at least one of the form's versions."""
+        versions = [v or None for _, v in version_choices]
         default = catalog.default_os_sku(self.cluster_version)
         return _with_current([(f"AKS's default ({default})", _DEFAULT),
                               *[(sku.name, sku.name) for sku in catalog.WINDOWS_OS_SKUS.values()
