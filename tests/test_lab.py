@@ -61,9 +61,12 @@ def test_a_registration_another_lab_started_is_waited_for_not_failed_on(lab, mon
 
     lab.resources.providers.register("Microsoft.ContainerService")  # another attendee re-registers
     assert wait_for_provider(lab) == "Registered"
-    seen = iter(["Registering", "Registering", "Registered"])  # what a slower re-registration looks like
-    monkeypatch.setattr(preview, "provider_state", lambda _: next(seen))
+    seen = iter([("Registering", 0.0), ("Registering", 0.0), ("Registered", 0.0)])  # a slower re-registration
+    monkeypatch.setattr(preview, "_provider", lambda _: next(seen))
+    registered = []
+    monkeypatch.setattr(lab.resources.providers, "register", lambda *args, **kwargs: registered.append(args))
     assert preview.register_provider(lab) == "Registered"  # waited for, and not registered a second time
+    assert registered == []
 
 
 def test_auto_driver_pool_twice_gives_one_pool_tagged_with_the_lab(lab):
