@@ -28,11 +28,8 @@ from labkit.params import LabParams
 from labkit.sim.access_log import STEP_PRODUCT
 from labkit.sim.client import credential
 from labkit.sim.entra.directory import read_secret
-from labkit.sim.server import SimServer
 
 REPO = Path(__file__).resolve().parents[1]
-#: Five Azure minutes pass in a tenth of a second: az's pollers see pools finish within their first waits.
-FAST = 1 / 3000
 #: Why the steps that need the aks-preview extension are not run.
 NO_AKS_PREVIEW = ("aks-preview installs from Microsoft's extension index, which no offline test can reach; "
                   "core az refuses --driver-type")
@@ -72,13 +69,6 @@ class Terminal:
                               timeout=300, stdin=subprocess.DEVNULL)
         assert done.returncode == 0, f"{lines}\nfailed ({done.returncode}):\n{done.stderr}"
         return done.stdout
-
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory):
-    server = SimServer(tmp_path_factory.mktemp("sim-state"), time_scale=FAST).start_in_thread()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
