@@ -52,8 +52,6 @@ from pathlib import Path
 from azure.mgmt.containerservice import ContainerServiceClient
 from labkit.sim import service
 from labkit.sim.client import credential
-from labkit.sim.server import SimServer
-from labkit.sim.state_lock import StateInUse
 
 info = service.status()
 aks = ContainerServiceClient(
