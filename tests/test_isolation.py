@@ -8,18 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from labkit.exits import RunExit
 
 ROOT = Path(__file__).resolve().parent.parent
 LABS = 10
-
-
-@pytest.fixture
-def shared(sim_env):
-    """One simulator and one labkit configuration for every lab of the test (as on one attendee machine or CI)."""
-    return sim_env
 
 
 def labkit(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -27,16 +19,16 @@ def labkit(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
                           timeout=900, **kwargs)
 
 
-def test_ten_labs_at_once_on_one_cluster_each_verify_their_own_node_and_leave_nothing(shared, tmp_path):
+def test_ten_labs_at_once_on_one_cluster_each_verify_their_own_node_and_leave_nothing(sim_env, tmp_path):
     # Ten labs' two pools need 80 vCPUs of the T4 family: the class's quota, as an instructor would ask for it.
-    labkit(shared, "sim", "start")
-    labkit(shared, "sim", "fault", "add", "quota", "--family", "standardNCASv3_T4Family", "--limit", str(LABS * 2 * 4))
+    labkit(sim_env, "sim", "start")
+    labkit(sim_env, "sim", "fault", "add", "quota", "--family", "standardNCASv3_T4Family", "--limit", str(LABS * 2 * 4))
     runs = {}
     for index in range(LABS):
         lab = f"lab{index:02d}"
         args = ["run", "--out", str(tmp_path / lab), "-p", f"lab_id={lab}", "-p", f"pool_name=g{index:02d}a",
                 "-p", f"manual_pool_name=g{index:02d}b"]
-        runs[lab] = subprocess.Popen([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=shared,
+        runs[lab] = subprocess.Popen([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=sim_env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     outputs = {lab: run.communicate(timeout=900)[0] for lab, run in runs.items()}
     for index, lab in enumerate(runs):
@@ -47,16 +39,16 @@ def test_ten_labs_at_once_on_one_cluster_each_verify_their_own_node_and_leave_no
         verified = (tmp_path / lab / "04_verify_gpu_capacity.ipynb").read_text()
         assert f"ran on aksg{index:02d}b000000" in verified, "the Job ran on another lab's node"
         assert summary["left_after_cleanup"] == []
-    leftovers = labkit(shared, "cleanup", "--all-labs", "--dry-run")
+    leftovers = labkit(sim_env, "cleanup", "--all-labs", "--dry-run")
     assert "every lab in subscription" in leftovers.stdout and ": nothing" in leftovers.stdout, leftovers.stdout
 
 
-def test_cleanup_finds_a_pool_created_under_another_name(shared, tmp_path):
+def test_cleanup_finds_a_pool_created_under_another_name(sim_env, tmp_path):
     import papermill
 
     notebooks = ROOT / "notebooks"
     env_backup = dict(os.environ)
-    os.environ.update(shared)
+    os.environ.update(sim_env)
     try:
         for lesson, parameters in [("00_prerequisites", {}), ("01_preview_setup", {}),
                                    ("02_gpu_pool_auto_driver", {"pool_name": "gpu1"}), ("05_cleanup", {})]:
@@ -67,12 +59,12 @@ def test_cleanup_finds_a_pool_created_under_another_name(shared, tmp_path):
         os.environ.update(env_backup)
     cleanup_output = (tmp_path / "05_cleanup.ipynb").read_text()
     assert "pool gpu1 in myResourceGroup/myAKSCluster" in cleanup_output and "Nothing left." in cleanup_output
-    assert ": nothing" in labkit(shared, "cleanup", "--dry-run").stdout
+    assert ": nothing" in labkit(sim_env, "cleanup", "--dry-run").stdout
 
 
-def test_a_kept_run_is_listed_exactly_by_the_dry_run_and_then_removed(shared, tmp_path):
+def test_a_kept_run_is_listed_exactly_by_the_dry_run_and_then_removed(sim_env, tmp_path):
     # The nodes advertise microsoft.com/directx: lessons 02 and 03 (run at once) fail right after their pools exist.
-    kept = labkit(shared, "run", "--keep", "--out", str(tmp_path / "kept"), "-p", "lab_id=kept",
+    kept = labkit(sim_env, "run", "--keep", "--out", str(tmp_path / "kept"), "-p", "lab_id=kept",
                   "-p", "gpu_resource_name=microsoft.com.directx/gpu")
     assert kept.returncode == RunExit.RESOURCES_LEFT  # --keep keeps the failed lab's pools, which bill: not just 1
     summary = json.loads((tmp_path / "kept" / "summary.json").read_text())
@@ -81,27 +73,27 @@ def test_a_kept_run_is_listed_exactly_by_the_dry_run_and_then_removed(shared, tm
                                                  for name in ("gpudx", "gpunp")]
     assert "Namespace gpu-resources (Active)" in summary["left_after_cleanup"]  # lesson 03's plugin, in its namespace
     assert "Remove it with `labkit cleanup --lab-id kept`" in (tmp_path / "kept" / "report.md").read_text()
-    dry = labkit(shared, "cleanup", "--lab-id", "kept", "--dry-run")
+    dry = labkit(sim_env, "cleanup", "--lab-id", "kept", "--dry-run")
     listed = [line.strip() for line in dry.stdout.splitlines() if line.startswith("  ")]
     assert listed == summary["left_after_cleanup"]
     assert "az aks nodepool delete --resource-group myResourceGroup --cluster-name myAKSCluster --name gpunp" in dry.stdout
-    removed = labkit(shared, "cleanup", "--lab-id", "kept")
+    removed = labkit(sim_env, "cleanup", "--lab-id", "kept")
     assert removed.returncode == 0 and "nothing left." in removed.stdout, removed.stdout + removed.stderr
-    assert ": nothing" in labkit(shared, "cleanup", "--lab-id", "kept", "--dry-run").stdout
+    assert ": nothing" in labkit(sim_env, "cleanup", "--lab-id", "kept", "--dry-run").stdout
 
 
-def test_all_labs_cleanup_asks_first_and_then_removes_every_labs_resources(shared, monkeypatch):
+def test_all_labs_cleanup_asks_first_and_then_removes_every_labs_resources(sim_env, monkeypatch):
     from labkit import Lab, load_params
 
-    for name, value in shared.items():
+    for name, value in sim_env.items():
         monkeypatch.setenv(name, value)
     lab = Lab(load_params(lab_id="someone"))
     pool = {"properties": {"count": 1, "vmSize": "Standard_D2s_v3", "osType": "Linux", "mode": "User",
                            "tags": {"labkit": "02_gpu_pool_auto_driver", "labkit-lab": "someone"}}}
     lab.aks.agent_pools.begin_create_or_update("myResourceGroup", "myAKSCluster", "theirs", pool).result()
-    refused = labkit(shared, "cleanup", "--lab-id", "instructor", "--all-labs", input="n\n")
+    refused = labkit(sim_env, "cleanup", "--lab-id", "instructor", "--all-labs", input="n\n")
     assert refused.returncode != 0 and "Remove these 1, of every lab?" in refused.stdout and "Aborted" in refused.stderr
-    assert "pool theirs in myResourceGroup/myAKSCluster" in labkit(shared, "cleanup", "--all-labs", "--dry-run").stdout
-    assert "other labs' pools, left alone:\n  pool theirs" in labkit(shared, "cleanup", "--lab-id", "instructor").stdout
-    swept = labkit(shared, "cleanup", "--all-labs", "--yes")
+    assert "pool theirs in myResourceGroup/myAKSCluster" in labkit(sim_env, "cleanup", "--all-labs", "--dry-run").stdout
+    assert "other labs' pools, left alone:\n  pool theirs" in labkit(sim_env, "cleanup", "--lab-id", "instructor").stdout
+    swept = labkit(sim_env, "cleanup", "--all-labs", "--yes")
     assert swept.returncode == 0 and "nothing left." in swept.stdout

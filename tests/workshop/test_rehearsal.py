@@ -8,18 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from labkit.params import read_params_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov",
          "Donald Knuth", "Frances Allen", "Tony Hoare", "Radia Perlman", "Ken Thompson", "Margaret Hamilton"]
-
-
-@pytest.fixture
-def env(sim_env):
-    return sim_env
 
 
 def labkit(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -33,9 +27,9 @@ def plan(env: dict, tmp_path: Path, names: list[str]) -> Path:
     return tmp_path / "ws"
 
 
-def test_twelve_attendees_rehearse_on_one_simulator_each_in_their_own_lab_and_leave_nothing(env, tmp_path):
-    folder = plan(env, tmp_path, CLASS)
-    rehearsal = labkit(env, "workshop", "run", "--workshop", str(folder), "--parallel", "6")
+def test_twelve_attendees_rehearse_on_one_simulator_each_in_their_own_lab_and_leave_nothing(sim_env, tmp_path):
+    folder = plan(sim_env, tmp_path, CLASS)
+    rehearsal = labkit(sim_env, "workshop", "run", "--workshop", str(folder), "--parallel", "6")
     assert rehearsal.returncode == 0, rehearsal.stdout[-3000:] + rehearsal.stderr
     assert rehearsal.stdout.splitlines()[-1] == f"passed: 12 passed. Report: {folder / 'report.html'}"
     report = json.loads((folder / "report.json").read_text())
@@ -47,18 +41,18 @@ def test_twelve_attendees_rehearse_on_one_simulator_each_in_their_own_lab_and_le
         assert pools == {settings["pool_name"], settings["manual_pool_name"]}, "lesson 04 looked at another lab's nodes"
     page = (folder / "report.html").read_text()
     assert page.count('<tr class="passed">') == 12 and all(name in page for name in CLASS)
-    assert "0 of 12 labs hold something" in labkit(env, "workshop", "status", "--workshop", str(folder)).stdout
-    everything = labkit(env, "cleanup", "--all-labs", "--dry-run").stdout
+    assert "0 of 12 labs hold something" in labkit(sim_env, "workshop", "status", "--workshop", str(folder)).stdout
+    everything = labkit(sim_env, "cleanup", "--all-labs", "--dry-run").stdout
     assert "every lab in subscription" in everything and ": nothing" in everything, everything
     token = (tmp_path / "sim" / "token").read_text().strip()
     leaked = [path for path in folder.rglob("*") if path.is_file() and token in path.read_text(errors="replace")]
     assert not leaked
 
 
-def test_an_interrupted_class_cleans_up_every_running_lab_and_writes_its_report(env, tmp_path):
-    folder = plan(env, tmp_path, ["Ada Lovelace", "Grace Hopper", "Alan Turing"])
+def test_an_interrupted_class_cleans_up_every_running_lab_and_writes_its_report(sim_env, tmp_path):
+    folder = plan(sim_env, tmp_path, ["Ada Lovelace", "Grace Hopper", "Alan Turing"])
     run = subprocess.Popen([sys.executable, "-m", "labkit", "workshop", "run", "--workshop", str(folder), "--parallel", "2"],
-                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           cwd=ROOT, env=sim_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     at_pools = set()
     for line in run.stdout:  # plain lines: "[0:12] Ada Lovelace (adalovelace): 02_gpu_pool_auto_driver"
         if line.rstrip().endswith(": 02_gpu_pool_auto_driver"):
@@ -76,4 +70,4 @@ def test_an_interrupted_class_cleans_up_every_running_lab_and_writes_its_report(
     assert all(rows[lab_id]["left"] == [] for lab_id in at_pools)
     assert [row["status"] for lab_id, row in rows.items() if lab_id not in at_pools] == ["not run"]
     assert errors.startswith("interrupted: 2 interrupted, 1 not run. Report:")
-    assert "0 of 3 labs hold something" in labkit(env, "workshop", "status", "--workshop", str(folder)).stdout
+    assert "0 of 3 labs hold something" in labkit(sim_env, "workshop", "status", "--workshop", str(folder)).stdout
