@@ -11,8 +11,8 @@ import pytest
 from labkit import Lab, LabConfigError, load_params
 from labkit.backend import POLL_SECONDS_ENV
 from labkit.clouds import KNOWN, discover
+from test_backend import SUBSCRIPTION, endpoint
 
-SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 
 #: What Microsoft publishes for each cloud (docs/clouds.md): ARM, the Entra authority, ARM's token scope.
 EXPECTED = {
@@ -38,10 +38,6 @@ def recorded(monkeypatch, tmp_path):
     monkeypatch.setattr("azure.identity.DefaultAzureCredential", RecordedCredential)
 
 
-def client_endpoint(client) -> str:
-    return (getattr(client._config, "base_url", None) or client._client._base_url).rstrip("/")
-
-
 def test_the_three_clouds_are_the_ones_microsoft_publishes():
     assert set(KNOWN) == set(EXPECTED)
 
@@ -52,7 +48,7 @@ def test_each_cloud_gives_its_arm_its_authority_and_its_scope(recorded, name):
     lab = Lab(load_params(backend="azure", cloud=name.lower(), subscription_id=SUBSCRIPTION))
     assert lab.backend.credential.options == {"authority": authority, "disable_instance_discovery": False}
     for client in (lab.aks, lab.aks_preview, lab.features, lab.resources, lab.compute):
-        assert client_endpoint(client) == arm
+        assert endpoint(client).rstrip("/") == arm
         assert client._config.credential_scopes == [scope]
         assert client._config.credential is lab.backend.credential
 
@@ -74,7 +70,7 @@ def test_a_custom_cloud_named_in_the_parameters_is_used_with_the_credential_it_d
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.state_dir / "ca.pem"))
     lab = Lab(load_params(backend="azure", cloud=sim.url, subscription_id=SUBSCRIPTION))
     assert lab.backend.credential.options == {"authority": sim.url, "disable_instance_discovery": True}
-    assert client_endpoint(lab.aks) == sim.url
+    assert endpoint(lab.aks).rstrip("/") == sim.url
 
 
 def test_a_custom_cloud_with_an_untrusted_certificate_says_so(sim, monkeypatch):
