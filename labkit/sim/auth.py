@@ -21,7 +21,11 @@ from typing import Any, Iterable, Optional
 import jwt
 from aiohttp import web
 
+from labkit.sim.apierrors import ApiError
+from labkit.sim.arm.exceptions import ArmError
+from labkit.sim.arm.responses import error_response
 from labkit.sim.entra.directory import ARM_AUDIENCES
+from labkit.sim.kube import status_response
 from labkit.sim.origin import server_url
 
 #: The routes anyone may call (see :func:`leave_open`).
@@ -92,8 +96,7 @@ def _utc(timestamp: Any) -> str:
 def _arm_unauthorized(world: Any, authority: str, code: str, message: str) -> web.Response:
     challenge = (f'Bearer authorization_uri="{authority}/{world.directory.tenant_id}", error="invalid_token", '
                  f'error_description="{message}"')
-    return web.json_response({"error": {"code": code, "message": message}}, status=401,
-                             headers={"WWW-Authenticate": challenge})
+    return error_response(ArmError(401, code, message, headers={"WWW-Authenticate": challenge}))
 
 
 def _bearer_matches(authorization: str, token: str) -> bool:
@@ -106,6 +109,4 @@ def _bearer_matches(authorization: str, token: str) -> bool:
 
 
 def _kubernetes_unauthorized() -> web.Response:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
-    return web.json_response(body, status=401)
+    return status_response(ApiError(401, "Unauthorized", "Unauthorized"))

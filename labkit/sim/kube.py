@@ -112,7 +112,7 @@ class KubePlane:
                                   "paths": {}, "definitions": {}})
 
     async def not_found(self, request: web.Request) -> web.Response:
-        return _status_response(apierrors.route_not_found())
+        return status_response(apierrors.route_not_found())
 
     async def core(self, request: web.Request) -> web.StreamResponse:
         """``/api``, ``/api/v1`` and everything under it."""
@@ -128,7 +128,7 @@ class KubePlane:
             return web.json_response(resources.api_group_list())
         if len(parts) == 1:
             group = resources.api_group(parts[0])
-            return web.json_response(group) if group else _status_response(apierrors.route_not_found())
+            return web.json_response(group) if group else status_response(apierrors.route_not_found())
         return await self._serve(request, parts[0], parts[1], parts[2:])
 
     async def _serve(self, request: web.Request, group: str, version: str, parts: list[str]) -> web.StreamResponse:
@@ -140,12 +140,12 @@ class KubePlane:
                 return web.json_response(listing)
             return await self._dispatch(request, _target(group, version, parts))
         except ApiError as error:
-            return _status_response(error)
+            return status_response(error)
         except StateLost:
             raise  # the server answers it, and stops
         except Exception as error:  # an answer the client can read beats a dropped connection
             log.exception("kube request %s %s failed", request.method, request.path_qs)
-            return _status_response(ApiError(500, "InternalError", f"Internal error occurred: {error}"))
+            return status_response(ApiError(500, "InternalError", f"Internal error occurred: {error}"))
 
     async def _dispatch(self, request: web.Request, target: Target) -> web.StreamResponse:
         scope = target.subresource or ("object" if target.name else "collection")
@@ -478,7 +478,8 @@ def _stream_response(content_type: str) -> web.StreamResponse:
     return response
 
 
-def _status_response(error: ApiError) -> web.Response:
+def status_response(error: ApiError) -> web.Response:
+    """The Kubernetes plane's answer to ``error``: its ``Status``, with the status code it carries."""
     return web.json_response(error.status, status=error.status["code"])
 
 
