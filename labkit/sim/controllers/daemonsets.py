@@ -110,8 +110,9 @@ class DaemonSetController:
         nodes = list(self.store.iter("Node"))
         for ds in list(self.store.iter("DaemonSet")):
             current = self._hash(ds)
-            self._keep_revision(ds, current)
-            self._sync(ds, nodes, current)
+            ds_pods = owned_pods(self.store, ds)  # the revision upkeep leaves pods as they are
+            self._keep_revision(ds, current, ds_pods)
+            self._sync(ds, nodes, current, ds_pods)
 
     def _hash(self, ds: Obj) -> str:
         key = (ds["metadata"]["uid"], ds["metadata"].get("generation", 1))
@@ -119,11 +120,11 @@ class DaemonSetController:
             self._hashes[key] = template_hash(ds["spec"]["template"])
         return self._hashes[key]
 
-    def _sync(self, ds: Obj, nodes: list[Obj], current: str) -> None:
+    def _sync(self, ds: Obj, nodes: list[Obj], current: str, ds_pods: list[Obj]) -> None:
         template_spec = ds["spec"]["template"]["spec"]
         tolerations = daemon_tolerations(template_spec)
         by_node: dict[str, list[Obj]] = {}
-        for pod in owned_pods(self.store, ds):
+        for pod in ds_pods:
             by_node.setdefault(target_node(pod), []).append(pod)
         names = {n["metadata"]["name"] for n in nodes}
         for node_name in set(by_node) - names:
@@ -140,7 +141,7 @@ class DaemonSetController:
                 self._create(ds, name, current)
             if run and not (keep and pod_ready(keep[0])):
                 unavailable += 1
-            old += [p for p in keep if _pod_hash(p) != current]
+            old += [p for p in keep if _revision_hash(p) != current]
         if _strategy(ds) == "RollingUpdate":
             self._roll(ds, old, unavailable)
 
@@ -166,11 +167,11 @@ class DaemonSetController:
             delete_quietly(self.store, "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
             self.events.record(ds, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", component="daemonset-controller")
 
-    def _keep_revision(self, ds: Obj, current: str) -> None:
+    def _keep_revision(self, ds: Obj, current: str, ds_pods: list[Obj]) -> None:
         """The ControllerRevision of the current template is the newest; old ones beyond the history limit go."""
         revisions = owned(self.store, "ControllerRevision", ds)
         newest = max((r.get("revision", 0) for r in revisions), default=0)
-        mine = next((r for r in revisions if (r["metadata"].get("labels") or {}).get("controller-revision-hash") == current), None)
+        mine = next((r for r in revisions if _revision_hash(r) == current), None)
         if mine is None:
             self.store.create(_revision(ds, current, newest + 1))
         elif mine.get("revision", 0) != newest:
@@ -178,7 +179,7 @@ class DaemonSetController:
             renumbered["revision"] = newest + 1
             self.store.update(renumbered)
         limit = ds["spec"].get("revisionHistoryLimit", 10)
-        in_use = {_pod_hash(p) for p in owned_pods(self.store, ds)} | {current}
+        in_use = {_revision_hash(p) for p in ds_pods} | {current}
         stale = sorted((r for r in revisions if (r["metadata"].get("labels") or {}).get("controller-revision-hash") not in in_use),
                        key=lambda r: r.get("revision", 0))
         for revision in stale[:max(0, len(stale) - limit)]:
@@ -210,7 +211,7 @@ def _status(ds: Obj, current: str, nodes: list[Obj], pods: list[Obj]) -> Obj:
         "numberMisscheduled": len(set(scheduled) - should_run),
         "numberReady": ready,
         "numberAvailable": ready,
-        "updatedNumberScheduled": sum(1 for p in on_desired if _pod_hash(p) == current),
+        "updatedNumberScheduled": sum(1 for p in on_desired if _revision_hash(p) == current),
         "observedGeneration": ds["metadata"].get("generation", 1),
     }
     if len(should_run) > ready:
@@ -238,8 +239,9 @@ def _same_toleration(a: Obj, b: Obj) -> bool:
     return all(a.get(k, "") == b.get(k, "") for k in ("key", "operator", "value", "effect"))
 
 
-def _pod_hash(pod: Obj) -> str:
-    return (pod["metadata"].get("labels") or {}).get("controller-revision-hash", "")
+def _revision_hash(obj: Obj) -> str:
+    """The ``controller-revision-hash`` label of a pod or a ControllerRevision; "" without one."""
+    return (obj["metadata"].get("labels") or {}).get("controller-revision-hash", "")
 
 
 def _strategy(ds: Obj) -> str:
