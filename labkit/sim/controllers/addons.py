@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
-from labkit import catalog
+from labkit.sim import aks_node
 from labkit.sim.store import Obj, Store
 from labkit.sim.world import World
 
@@ -109,9 +109,8 @@ class AddonManager:
         names = []
         for pool in self.world.agent_pools.list():
             props = pool.properties
-            size = catalog.gpu_size(props.get("vmSize", ""))
-            driver = (props.get("gpuProfile") or {}).get("driver", "Install")
-            if props.get("osType") == "Windows" and size is not None and size.family.vendor == "NVIDIA" and driver == "Install":
+            if (aks_node.windows(props) and aks_node.nvidia_gpu(props.get("vmSize", "")) is not None
+                    and aks_node.installs_gpu_driver(props.get("gpuProfile") or {})):
                 names.append(pool.name)
         return names
 
