@@ -18,6 +18,7 @@ import copy
 from typing import Any, Optional
 
 from labkit.sim import aks_node
+from labkit.sim.admission import admit
 from labkit.sim.store import Obj, Store
 from labkit.sim.world import World
 
@@ -86,16 +87,15 @@ def gpu_plugin(pool: str) -> Obj:
 class AddonManager:
     """Creates AKS's addons, puts back what was changed or deleted, and removes a pool's GPU plugin with the pool."""
 
-    def __init__(self, world: World, admit):
+    def __init__(self, world: World):
         self.world = world
         self.store: Store = world.store
-        self._admit = admit
         self._wanted: dict[tuple[str, ...], list[Obj]] = {}  # the admitted addons, by the pools that install the driver
 
     def reconcile(self) -> None:
         pools = tuple(self._driver_installing_pools())
         if pools not in self._wanted:
-            self._wanted = {pools: [self._admit(addon) for addon in node_agents() + [gpu_plugin(p) for p in pools]]}
+            self._wanted = {pools: [admit(addon) for addon in node_agents() + [gpu_plugin(p) for p in pools]]}
         wanted = self._wanted[pools]
         names = {addon["metadata"]["name"] for addon in wanted}
         for stored in list(self.store.iter("DaemonSet")):

@@ -15,15 +15,14 @@ from __future__ import annotations
 import copy
 import json
 import math
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
+from labkit.sim.admission import admit
 from labkit.sim.controllers import affinity
 from labkit.sim.controllers.events import Events
 from labkit.sim.controllers.pods import delete_quietly, owned, owned_pods, pod_from_template, pod_ready
 from labkit.sim.controllers.taints import untolerated_taint
 from labkit.sim.store import Obj, Store
-
-Admit = Callable[[Obj], Obj]
 
 #: AddOrUpdateDaemonPodTolerations (pkg/controller/daemon/util/daemonset_util.go): daemons survive node
 #: problems and cordons; with hostNetwork they also run where the network is not ready yet.
@@ -100,10 +99,9 @@ def target_node(pod: Obj) -> str:
 
 
 class DaemonSetController:
-    def __init__(self, store: Store, events: Events, admit: Admit):
+    def __init__(self, store: Store, events: Events):
         self.store = store
         self.events = events
-        self.admit = admit
         self._hashes: dict[tuple[str, int], str] = {}  # by (uid, generation): templates change with generations
 
     def reconcile(self) -> None:
@@ -159,7 +157,7 @@ class DaemonSetController:
         labels = {"controller-revision-hash": current, "pod-template-generation": str(ds["metadata"].get("generation", 1))}
         pod = pod_from_template(ds, "DaemonSet", "apps/v1", labels)
         pod["spec"] = daemon_pod_spec(pod["spec"], node)
-        created = self.store.create(self.admit(pod))
+        created = self.store.create(admit(pod))
         self.events.record(ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component="daemonset-controller")
 
     def _delete(self, ds: Obj, pods: list[Obj]) -> None:

@@ -8,9 +8,10 @@ heartbeat lease. A deleted pool's nodes and leases go.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from labkit.sim import aks_node
+from labkit.sim.admission import admit
 from labkit.sim.arm.agent_pools import AgentPool
 from labkit.sim.controllers.events import Events, kubelet_node_reference
 from labkit.sim.controllers.pods import delete_quietly, node_ready
@@ -29,11 +30,10 @@ _HEALTHY_CONDITIONS = (
 class NodeController:
     """Keeps one Node (and its lease) per VM of every agent pool."""
 
-    def __init__(self, world: World, events: Events, admit: Callable[[Obj], Obj]):
+    def __init__(self, world: World, events: Events):
         self.world = world
         self.store = world.store
         self.events = events
-        self.admit = admit
 
     def reconcile(self) -> None:
         cluster = self.cluster()
@@ -83,7 +83,7 @@ class NodeController:
                 "nodeInfo": aks_node.node_info(name, props, cluster),
             },
         }
-        self.store.create(self.admit(node))
+        self.store.create(admit(node))
         self._kubelet_event(name, "Starting", "Starting kubelet.")
         for _, reason, _ in _HEALTHY_CONDITIONS:
             status = reason.removeprefix("Kubelet")
