@@ -538,7 +538,7 @@ def _as_update(target: Target, body: Obj, old: Obj) -> Obj:
 def _typed(resource: Resource, body: Any) -> Obj:
     """The body decoded as the resource's type (400 as kube-apiserver words it), with its apiVersion and kind."""
     if not isinstance(body, dict):
-        raise apierrors.bad_request(f"couldn't get version/kind; json parse error: {_TYPE_META_ERROR % _json_type(body)}")
+        raise apierrors.bad_request(f"couldn't get version/kind; json parse error: {_TYPE_META_ERROR % schema.json_type(body)}")
     for field, expected in (("apiVersion", resource.api_version), ("kind", resource.kind)):
         given = body.get(field)
         if given and given != expected:
@@ -555,14 +555,6 @@ def _typed(resource: Resource, body: Any) -> Obj:
 #: What Go says when a body is not an object, from the apiserver's first decode into TypeMeta.
 _TYPE_META_ERROR = ('json: cannot unmarshal %s into Go value of type struct { APIVersion string '
                     '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array"}.get(type(value), "value")
 
 
 def _check_stored_size(obj: Obj) -> None:

@@ -254,10 +254,11 @@ def _quantity(value: Any) -> str:
 
 def _mismatch(value: Any, expected: Type, path: list[str], parent: str) -> TypeMismatch:
     shown = "Go struct field " + parent + "." + ".".join(path) if path else "Go value"
-    return TypeMismatch(f"json: cannot unmarshal {_json_type(value)} into {shown} of type {_go(expected)}")
+    return TypeMismatch(f"json: cannot unmarshal {json_type(value)} into {shown} of type {_go(expected)}")
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value as Go's encoding/json names it in its errors."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, (int, float)):
