@@ -97,10 +97,15 @@ def _merge(tolerations: list[Obj], toleration: Obj) -> None:
     tolerations.append(dict(toleration))
 
 
+def same_toleration(a: Obj, b: Obj) -> bool:
+    """Toleration.MatchToleration: same key, operator, value and effect."""
+    return all(a.get(k, "") == b.get(k, "") for k in ("key", "operator", "value", "effect"))
+
+
 def _add_or_update(tolerations: list[Obj], toleration: Obj) -> None:
     """AddOrUpdateTolerationInPod: replace a toleration of the same key, operator, value and effect, else add."""
     for i, existing in enumerate(tolerations):
-        if all(existing.get(k, "") == toleration.get(k, "") for k in ("key", "operator", "value", "effect")):
+        if same_toleration(existing, toleration):
             tolerations[i] = dict(toleration)
             return
     tolerations.append(dict(toleration))

@@ -17,7 +17,7 @@ import json
 import math
 from typing import Any, Optional
 
-from labkit.sim.admission import admit
+from labkit.sim.admission import admit, same_toleration
 from labkit.sim.controllers import affinity
 from labkit.sim.controllers.events import Events
 from labkit.sim.controllers.pods import delete_quietly, owned, owned_pods, pod_from_template, pod_ready
@@ -54,7 +54,7 @@ def daemon_tolerations(template_spec: Obj) -> list[Obj]:
     tolerations = list(template_spec.get("tolerations") or [])
     wanted = DAEMON_TOLERATIONS + ([HOST_NETWORK_TOLERATION] if template_spec.get("hostNetwork") else [])
     for toleration in wanted:
-        tolerations = [t for t in tolerations if not _same_toleration(t, toleration)] + [dict(toleration)]
+        tolerations = [t for t in tolerations if not same_toleration(t, toleration)] + [dict(toleration)]
     return tolerations
 
 
@@ -230,11 +230,6 @@ def _revision(ds: Obj, current: str, number: int) -> Obj:
         "data": {"spec": {"template": {**copy.deepcopy(template), "$patch": "replace"}}},
         "revision": number,
     }
-
-
-def _same_toleration(a: Obj, b: Obj) -> bool:
-    """Toleration.MatchToleration: same key, operator, value and effect."""
-    return all(a.get(k, "") == b.get(k, "") for k in ("key", "operator", "value", "effect"))
 
 
 def _revision_hash(obj: Obj) -> str:
