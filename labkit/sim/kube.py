@@ -45,7 +45,6 @@ _PATCHES: dict[str, Callable[[Any, Any], Any]] = {
     "application/strategic-merge-patch+json": patch.strategic_merge,
 }
 _PROTOBUF_OPENAPI = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
-_NAME_SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 
 @dataclass(frozen=True)
@@ -299,7 +298,7 @@ class KubePlane:
     def _admit_new(self, resource: Resource, obj: Obj) -> Obj:
         meta = obj["metadata"]
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + "".join(random.choices(_NAME_SUFFIX_CHARS, k=5))
+            meta["name"] = meta["generateName"] + "".join(random.choices(defaults.SAFE_ALPHABET, k=5))
         if resource.namespaced:
             self._check_namespace_open(resource, meta["namespace"], meta.get("name", ""))
         return admission.admit_create(resource, obj)

@@ -22,6 +22,7 @@ from labkit.sim.controllers import affinity
 from labkit.sim.controllers.events import Events
 from labkit.sim.controllers.pods import delete_quietly, owned, owned_pods, pod_from_template, pod_ready
 from labkit.sim.controllers.taints import untolerated_taint
+from labkit.sim.defaults import SAFE_ALPHABET
 from labkit.sim.store import Obj, Store
 
 #: AddOrUpdateDaemonPodTolerations (pkg/controller/daemon/util/daemonset_util.go): daemons survive node
@@ -36,9 +37,6 @@ DAEMON_TOLERATIONS = [
 ]
 HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"}
 
-#: rand.SafeEncodeString's alphabet (k8s.io/apimachinery/pkg/util/rand), which hashes in names and labels use.
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
 
 def template_hash(template: Obj, collision_count: int = 0) -> str:
     """The ``controller-revision-hash`` of a template: FNV-32a, encoded as controller.ComputeHash does."""
@@ -46,7 +44,7 @@ def template_hash(template: Obj, collision_count: int = 0) -> str:
     value = 0x811C9DC5
     for byte in data:
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in str(value))
+    return "".join(SAFE_ALPHABET[ord(c) % len(SAFE_ALPHABET)] for c in str(value))
 
 
 def daemon_tolerations(template_spec: Obj) -> list[Obj]:
