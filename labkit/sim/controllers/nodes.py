@@ -14,7 +14,7 @@ from labkit.sim import aks_node
 from labkit.sim.admission import admit
 from labkit.sim.arm.agent_pools import AgentPool
 from labkit.sim.controllers.events import Events, kubelet_node_reference
-from labkit.sim.controllers.pods import delete_quietly, node_ready
+from labkit.sim.controllers.pods import delete_quietly, internal_ips, node_ready
 from labkit.sim.controllers.taints import parse_taint
 from labkit.sim.store import Obj, rfc3339
 from labkit.sim.world import World
@@ -116,8 +116,8 @@ class NodeController:
         blocks = []
         for node in self.store.iter("Node"):
             status = node.get("status") or {}
-            for address in status.get("addresses") or []:
-                offset = aks_node.address_offset(str(address.get("address", ""))) if address.get("type") == "InternalIP" else None
+            for address in internal_ips(node):
+                offset = aks_node.address_offset(str(address))
                 if offset is not None:
                     blocks.append((offset, _pods(status) + 1))
         return blocks

@@ -61,6 +61,11 @@ def node_ready(node: Obj) -> bool:
     return any(c["type"] == "Ready" and c["status"] == "True" for c in node.get("status", {}).get("conditions", []))
 
 
+def internal_ips(node: Obj) -> list[Any]:
+    """The node's InternalIP addresses, in its status's order (one on every node the simulator makes)."""
+    return [a.get("address") for a in (node.get("status") or {}).get("addresses") or [] if a.get("type") == "InternalIP"]
+
+
 def pod_ready(pod: Obj) -> bool:
     return any(c["type"] == "Ready" and c["status"] == "True" for c in pod.get("status", {}).get("conditions", []))
 
