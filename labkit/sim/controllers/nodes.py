@@ -127,7 +127,7 @@ class NodeController:
 
     def _renew_lease(self, name: str) -> None:
         """The kubelet's heartbeat lease, which ``kubectl describe node`` shows."""
-        if self.store.get("Lease", "kube-node-lease", name) is None and self.store.get("Namespace", "", "kube-node-lease"):
+        if self.store.peek("Lease", "kube-node-lease", name) is None and self.store.peek("Namespace", "", "kube-node-lease"):
             self.store.create({
                 "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                 "metadata": {"name": name, "namespace": "kube-node-lease"},
