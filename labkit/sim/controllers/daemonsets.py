@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from typing import Any, Optional
+from typing import Any
 
 from labkit.sim.admission import admit, same_toleration
 from labkit.sim.controllers import affinity
@@ -38,9 +38,9 @@ DAEMON_TOLERATIONS = [
 HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"}
 
 
-def template_hash(template: Obj, collision_count: int = 0) -> str:
-    """The ``controller-revision-hash`` of a template: FNV-32a, encoded as controller.ComputeHash does."""
-    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode() + str(collision_count or "").encode()
+def template_hash(template: Obj) -> str:
+    """The ``controller-revision-hash`` of a template: FNV-32a, encoded as controller.ComputeHash does (no collision count)."""
+    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
     value = 0x811C9DC5
     for byte in data:
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
@@ -56,14 +56,13 @@ def daemon_tolerations(template_spec: Obj) -> list[Obj]:
     return tolerations
 
 
-def daemon_pod_spec(template_spec: Obj, node: Optional[str] = None) -> Obj:
-    """The template's pod spec with the daemon tolerations, and (for one node) node affinity on its name."""
+def daemon_pod_spec(template_spec: Obj, node: str) -> Obj:
+    """The template's pod spec with the daemon tolerations and node affinity on ``node``'s name."""
     spec = copy.deepcopy(template_spec)
     spec["tolerations"] = daemon_tolerations(template_spec)
-    if node is not None:
-        on_node = {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}
-        node_affinity = spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
-        node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = on_node
+    on_node = {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}
+    node_affinity = spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
+    node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = on_node
     return spec
 
 
