@@ -156,7 +156,7 @@ def _kubernetes_route(parts: list[str]) -> list[str]:
     """``/api/v1/<kind>/<name>/...`` and ``/apis/<group>/<version>/...``, with ``namespaces/<ns>/`` in between."""
     start = 3 if parts[1] == "api" else 4
     route, rest = parts[:start], parts[start:]
-    if len(rest) >= 2 and rest[0] == "namespaces" and len(rest) > 2:
+    if len(rest) > 2 and rest[0] == "namespaces":
         route += ["namespaces", "{}"]
         rest = rest[2:]
     if rest:
