@@ -80,6 +80,10 @@ class Directory:
         self._key = _ensure_signing_key(state_dir)
         self.key_id = _key_id(self._key.public_key())
 
+    def is_tenant(self, tenant: str) -> bool:
+        """Whether a request's tenant (a path segment, in any case) is this one."""
+        return tenant.lower() == self.tenant_id
+
     def issuer(self, authority: str) -> str:
         """The ``iss`` of this tenant's access tokens, when its authority is at ``authority``."""
         return f"{authority}/{self.tenant_id}/"
@@ -88,7 +92,7 @@ class Directory:
               issuer: str) -> AccessToken:
         """A token for the client-credentials grant, or the :class:`~labkit.sim.entra.exceptions.EntraError` Entra
         answers. The secret is compared in constant time."""
-        if tenant.lower() != self.tenant_id:
+        if not self.is_tenant(tenant):
             raise errors.tenant_not_found(tenant)
         for name, value in (("client_id", client_id), ("scope", scope)):
             if not value:
