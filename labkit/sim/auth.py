@@ -14,7 +14,6 @@ Any other request, on any path, gets a 401 in its plane's words.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
@@ -24,7 +23,7 @@ from aiohttp import web
 from labkit.sim.apierrors import ApiError
 from labkit.sim.arm.exceptions import ArmError
 from labkit.sim.arm.responses import error_response
-from labkit.sim.entra.directory import ARM_AUDIENCES
+from labkit.sim.entra.directory import ARM_AUDIENCES, same_secret
 from labkit.sim.kube import status_response
 from labkit.sim.origin import server_url
 
@@ -46,7 +45,7 @@ def refusal(request: web.Request, world: Any) -> Optional[web.Response]:
     authorization = request.headers.get("Authorization")
     if is_arm(request.path):
         return _arm_refusal(authorization, world, server_url(request))
-    return None if _bearer_matches(authorization or "", world.token) else _kubernetes_unauthorized()
+    return None if same_secret(authorization or "", f"Bearer {world.token}") else _kubernetes_unauthorized()
 
 
 def is_arm(path: str) -> bool:
@@ -97,15 +96,6 @@ def _arm_unauthorized(world: Any, authority: str, code: str, message: str) -> we
     challenge = (f'Bearer authorization_uri="{authority}/{world.directory.tenant_id}", error="invalid_token", '
                  f'error_description="{message}"')
     return error_response(ArmError(401, code, message, headers={"WWW-Authenticate": challenge}))
-
-
-def _bearer_matches(authorization: str, token: str) -> bool:
-    """Whether an Authorization header carries ``token``, compared in constant time.
-
-    As bytes: aiohttp keeps undecodable header bytes as surrogates, which ``compare_digest`` refuses in a str.
-    """
-    sent = authorization.encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(sent, f"Bearer {token}".encode())
 
 
 def _kubernetes_unauthorized() -> web.Response:

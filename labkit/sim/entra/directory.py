@@ -62,6 +62,14 @@ class AccessToken:
     expires_in: int
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Whether what a client sent (a client secret, an Authorization header) is ``expected``, in constant time.
+
+    As bytes: aiohttp keeps undecodable form and header bytes as surrogates, which ``compare_digest`` refuses in a str.
+    """
+    return hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode())
+
+
 class Directory:
     """The tenant, its app registration and its signing key, made once per state directory.
 
@@ -99,7 +107,7 @@ class Directory:
                 raise errors.missing_parameter(name)
         if client_id.lower() != self.principal.client_id:
             raise errors.unknown_application(client_id, tenant)
-        if not hmac.compare_digest((client_secret or "").encode("utf-8", "surrogateescape"), self._secret.encode()):
+        if not same_secret(client_secret or "", self._secret):
             raise errors.invalid_secret(client_id)
         audience = _audience(scope)
         if audience not in ARM_AUDIENCES:
