@@ -53,7 +53,7 @@ class AccessLog:
         user_agent = request.headers.get("User-Agent", "")
         step = _STEP.search(user_agent)
         line = {
-            "time": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": _utc_milliseconds(started),
             "method": request.method,
             "path": request.path,
             "api_version": request.query.get("api-version"),
@@ -106,7 +106,7 @@ def read(state_dir: Path, *, since: Optional[float] = None) -> list[dict[str, An
     entries = [entry for path in (state_dir / (FILE + ".1"), state_dir / FILE) for entry in _lines(path)]
     if since is None:
         return entries
-    cutoff = datetime.fromtimestamp(since, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    cutoff = _utc_milliseconds(since)
     return [entry for entry in entries if entry["time"] >= cutoff]
 
 
@@ -156,7 +156,7 @@ def _kubernetes_route(parts: list[str]) -> list[str]:
     """``/api/v1/<kind>/<name>/...`` and ``/apis/<group>/<version>/...``, with ``namespaces/<ns>/`` in between."""
     start = 3 if parts[1] == "api" else 4
     route, rest = parts[:start], parts[start:]
-    if len(rest) >= 2 and rest[0] == "namespaces" and len(rest) > 2:
+    if len(rest) > 2 and rest[0] == "namespaces":
         route += ["namespaces", "{}"]
         rest = rest[2:]
     if rest:
@@ -164,6 +164,11 @@ def _kubernetes_route(parts: list[str]) -> list[str]:
     if len(rest) > 1:
         route.append("{}")
     return route + rest[2:]
+
+
+def _utc_milliseconds(timestamp: float) -> str:
+    """A Unix time as the log writes it (``2026-01-02T03:04:05.678Z``), which orders as the times do."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:

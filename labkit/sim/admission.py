@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from labkit.sim import defaults, validation
-from labkit.sim.resources import Resource
+from labkit.sim.resources import Resource, by_kind
 
 Obj = dict[str, Any]
 
@@ -39,6 +39,11 @@ DEFAULT_TOLERATIONS = [
 ]
 MEMORY_PRESSURE_TOLERATION = {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"}
 NOT_READY_TAINT = {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}
+
+
+def admit(obj: Obj) -> Obj:
+    """A controller's new object as the apiserver would store it (:func:`admit_create` for its kind)."""
+    return admit_create(by_kind(obj["kind"]), obj)
 
 
 def admit_create(resource: Resource, obj: Obj) -> Obj:
@@ -92,10 +97,15 @@ def _merge(tolerations: list[Obj], toleration: Obj) -> None:
     tolerations.append(dict(toleration))
 
 
+def same_toleration(a: Obj, b: Obj) -> bool:
+    """Toleration.MatchToleration: same key, operator, value and effect."""
+    return all(a.get(k, "") == b.get(k, "") for k in ("key", "operator", "value", "effect"))
+
+
 def _add_or_update(tolerations: list[Obj], toleration: Obj) -> None:
     """AddOrUpdateTolerationInPod: replace a toleration of the same key, operator, value and effect, else add."""
     for i, existing in enumerate(tolerations):
-        if all(existing.get(k, "") == toleration.get(k, "") for k in ("key", "operator", "value", "effect")):
+        if same_toleration(existing, toleration):
             tolerations[i] = dict(toleration)
             return
     tolerations.append(dict(toleration))

@@ -120,6 +120,17 @@ def windows(props: Obj) -> bool:
     return props.get("osType", "Linux") == "Windows"
 
 
+def nvidia_gpu(vm_size: str) -> Optional[catalog.GpuSize]:
+    """``vm_size``'s GPU size when it carries NVIDIA GPUs, else None."""
+    gpu = catalog.gpu_size(vm_size)
+    return gpu if gpu is not None and gpu.family.vendor == "NVIDIA" else None
+
+
+def installs_gpu_driver(gpu_profile: Obj) -> bool:
+    """Whether AKS installs the GPU driver: ``gpuProfile.driver`` is Install, as it is when unset."""
+    return gpu_profile.get("driver", "Install") == "Install"
+
+
 def os_sku(props: Obj) -> str:
     return props.get("osSKU") or ("Windows2022" if windows(props) else "Ubuntu")
 
@@ -169,8 +180,7 @@ def labels(pool_name: str, props: Obj, name: str, cluster: Cluster) -> dict[str,
         sku = catalog.WINDOWS_OS_SKUS.get(os_sku(props), catalog.WINDOWS_OS_SKUS["Windows2022"])
         found["node.kubernetes.io/windows-build"] = sku.build
         found["kubernetes.azure.com/windows-password-version"] = cluster.windows_password_version
-    gpu = catalog.gpu_size(vm_size)
-    if gpu is not None and gpu.family.vendor == "NVIDIA":
+    if nvidia_gpu(vm_size) is not None:
         found["accelerator"] = found["kubernetes.azure.com/accelerator"] = "nvidia"
     return {**found, **(props.get("nodeLabels") or {})}
 

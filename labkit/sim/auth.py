@@ -14,14 +14,17 @@ Any other request, on any path, gets a 401 in its plane's words.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 import jwt
 from aiohttp import web
 
-from labkit.sim.entra.directory import ARM_AUDIENCES
+from labkit.sim.apierrors import ApiError
+from labkit.sim.arm.exceptions import ArmError
+from labkit.sim.arm.responses import error_response
+from labkit.sim.entra.directory import ARM_AUDIENCES, same_secret
+from labkit.sim.kube import status_response
 from labkit.sim.origin import server_url
 
 #: The routes anyone may call (see :func:`leave_open`).
@@ -42,7 +45,7 @@ def refusal(request: web.Request, world: Any) -> Optional[web.Response]:
     authorization = request.headers.get("Authorization")
     if is_arm(request.path):
         return _arm_refusal(authorization, world, server_url(request))
-    return None if _bearer_matches(authorization or "", world.token) else _kubernetes_unauthorized()
+    return None if same_secret(authorization or "", f"Bearer {world.token}") else _kubernetes_unauthorized()
 
 
 def is_arm(path: str) -> bool:
@@ -92,20 +95,8 @@ def _utc(timestamp: Any) -> str:
 def _arm_unauthorized(world: Any, authority: str, code: str, message: str) -> web.Response:
     challenge = (f'Bearer authorization_uri="{authority}/{world.directory.tenant_id}", error="invalid_token", '
                  f'error_description="{message}"')
-    return web.json_response({"error": {"code": code, "message": message}}, status=401,
-                             headers={"WWW-Authenticate": challenge})
-
-
-def _bearer_matches(authorization: str, token: str) -> bool:
-    """Whether an Authorization header carries ``token``, compared in constant time.
-
-    As bytes: aiohttp keeps undecodable header bytes as surrogates, which ``compare_digest`` refuses in a str.
-    """
-    sent = authorization.encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(sent, f"Bearer {token}".encode())
+    return error_response(ArmError(401, code, message, headers={"WWW-Authenticate": challenge}))
 
 
 def _kubernetes_unauthorized() -> web.Response:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
-    return web.json_response(body, status=401)
+    return status_response(ApiError(401, "Unauthorized", "Unauthorized"))

@@ -21,6 +21,10 @@ Obj = dict[str, Any]
 JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 
+#: rand.SafeEncodeString's alphabet (k8s.io/apimachinery/pkg/util/rand): the characters of generated name suffixes
+#: (generateName, controllers' pod names) and of the template hashes in names and labels.
+SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
 #: Kinds whose ``spec`` and ``status`` are always there (``{}`` at least), as Go's structs serialize them.
 _SPEC_KINDS = {"Namespace", "Node", "Pod", "DaemonSet", "Job", "Lease", "Service"}
 _STATUS_KINDS = {"Namespace", "Node", "Pod", "DaemonSet", "Job", "Service"}

@@ -45,7 +45,6 @@ _PATCHES: dict[str, Callable[[Any, Any], Any]] = {
     "application/strategic-merge-patch+json": patch.strategic_merge,
 }
 _PROTOBUF_OPENAPI = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
-_NAME_SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ class KubePlane:
                                   "paths": {}, "definitions": {}})
 
     async def not_found(self, request: web.Request) -> web.Response:
-        return _status_response(apierrors.route_not_found())
+        return status_response(apierrors.route_not_found())
 
     async def core(self, request: web.Request) -> web.StreamResponse:
         """``/api``, ``/api/v1`` and everything under it."""
@@ -128,7 +127,7 @@ class KubePlane:
             return web.json_response(resources.api_group_list())
         if len(parts) == 1:
             group = resources.api_group(parts[0])
-            return web.json_response(group) if group else _status_response(apierrors.route_not_found())
+            return web.json_response(group) if group else status_response(apierrors.route_not_found())
         return await self._serve(request, parts[0], parts[1], parts[2:])
 
     async def _serve(self, request: web.Request, group: str, version: str, parts: list[str]) -> web.StreamResponse:
@@ -140,12 +139,12 @@ class KubePlane:
                 return web.json_response(listing)
             return await self._dispatch(request, _target(group, version, parts))
         except ApiError as error:
-            return _status_response(error)
+            return status_response(error)
         except StateLost:
             raise  # the server answers it, and stops
         except Exception as error:  # an answer the client can read beats a dropped connection
             log.exception("kube request %s %s failed", request.method, request.path_qs)
-            return _status_response(ApiError(500, "InternalError", f"Internal error occurred: {error}"))
+            return status_response(ApiError(500, "InternalError", f"Internal error occurred: {error}"))
 
     async def _dispatch(self, request: web.Request, target: Target) -> web.StreamResponse:
         scope = target.subresource or ("object" if target.name else "collection")
@@ -299,7 +298,7 @@ class KubePlane:
     def _admit_new(self, resource: Resource, obj: Obj) -> Obj:
         meta = obj["metadata"]
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + "".join(random.choices(_NAME_SUFFIX_CHARS, k=5))
+            meta["name"] = meta["generateName"] + "".join(random.choices(defaults.SAFE_ALPHABET, k=5))
         if resource.namespaced:
             self._check_namespace_open(resource, meta["namespace"], meta.get("name", ""))
         return admission.admit_create(resource, obj)
@@ -478,7 +477,8 @@ def _stream_response(content_type: str) -> web.StreamResponse:
     return response
 
 
-def _status_response(error: ApiError) -> web.Response:
+def status_response(error: ApiError) -> web.Response:
+    """The Kubernetes plane's answer to ``error``: its ``Status``, with the status code it carries."""
     return web.json_response(error.status, status=error.status["code"])
 
 
@@ -537,7 +537,7 @@ def _as_update(target: Target, body: Obj, old: Obj) -> Obj:
 def _typed(resource: Resource, body: Any) -> Obj:
     """The body decoded as the resource's type (400 as kube-apiserver words it), with its apiVersion and kind."""
     if not isinstance(body, dict):
-        raise apierrors.bad_request(f"couldn't get version/kind; json parse error: {_TYPE_META_ERROR % _json_type(body)}")
+        raise apierrors.bad_request(f"couldn't get version/kind; json parse error: {_TYPE_META_ERROR % schema.json_type(body)}")
     for field, expected in (("apiVersion", resource.api_version), ("kind", resource.kind)):
         given = body.get(field)
         if given and given != expected:
@@ -554,14 +554,6 @@ def _typed(resource: Resource, body: Any) -> Obj:
 #: What Go says when a body is not an object, from the apiserver's first decode into TypeMeta.
 _TYPE_META_ERROR = ('json: cannot unmarshal %s into Go value of type struct { APIVersion string '
                     '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }')
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array"}.get(type(value), "value")
 
 
 def _check_stored_size(obj: Obj) -> None:

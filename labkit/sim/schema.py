@@ -43,7 +43,7 @@ class ListOf:
 
     @property
     def go(self) -> str:
-        return "[]" + _go(self.item)
+        return "[]" + self.item.go
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class MapOf:
 
     @property
     def go(self) -> str:
-        return "map[string]" + _go(self.value)
+        return "map[string]" + self.value.go
 
 
 @dataclass(frozen=True)
@@ -254,16 +254,13 @@ def _quantity(value: Any) -> str:
 
 def _mismatch(value: Any, expected: Type, path: list[str], parent: str) -> TypeMismatch:
     shown = "Go struct field " + parent + "." + ".".join(path) if path else "Go value"
-    return TypeMismatch(f"json: cannot unmarshal {_json_type(value)} into {shown} of type {_go(expected)}")
+    return TypeMismatch(f"json: cannot unmarshal {json_type(value)} into {shown} of type {expected.go}")
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value as Go's encoding/json names it in its errors."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, (int, float)):
         return "number"
     return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
-
-
-def _go(expected: Type) -> str:
-    return expected.go

@@ -22,6 +22,8 @@ from aiohttp import web
 from labkit.files import private_dir
 from labkit.sim import access_log, apierrors, auth, bodies, controllers, kube, retail_prices
 from labkit.sim.arm import urls as arm_urls
+from labkit.sim.arm.exceptions import ArmError
+from labkit.sim.arm.responses import error_response
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.entra import urls as entra_urls
 from labkit.sim.state_lock import ServerLock, StateInUse
@@ -121,27 +123,23 @@ async def limit_bodies(request: web.Request, handler):
         try:
             bodies.decode_json(raw)
         except bodies.Undecodable as error:
-            body = {"error": {"code": "InvalidRequestContent", "message": f"The request content was not valid JSON: {error}."}}
-            return web.json_response(body, status=400)
+            return error_response(ArmError(400, "InvalidRequestContent",
+                                           f"The request content was not valid JSON: {error}."))
     return await handler(request)
 
 
 def _too_large(arm: bool, limit: int) -> web.Response:
     if arm:
-        body: dict[str, Any] = {"error": {"code": "RequestContentTooLarge",
-                                          "message": f"The request content size exceeds the maximum size of {limit // 2 ** 20} MB."}}
-    else:
-        body = apierrors.request_entity_too_large(f"limit is {limit}").status
-    return web.json_response(body, status=413)
+        return error_response(ArmError(413, "RequestContentTooLarge",
+                                       f"The request content size exceeds the maximum size of {limit // 2 ** 20} MB."))
+    return kube.status_response(apierrors.request_entity_too_large(f"limit is {limit}"))
 
 
 def _unavailable(path: str, why: str) -> web.Response:
     message = f"the simulator is stopping: {why}"
     if auth.is_arm(path):
-        return web.json_response({"error": {"code": "ServiceUnavailable", "message": message}}, status=503)
-    status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-              "reason": "ServiceUnavailable", "code": 503}
-    return web.json_response(status, status=503)
+        return error_response(ArmError(503, "ServiceUnavailable", message))
+    return kube.status_response(apierrors.ApiError(503, "ServiceUnavailable", message))
 
 
 def ssl_context(state_dir: Path) -> ssl.SSLContext:

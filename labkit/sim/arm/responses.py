@@ -53,7 +53,7 @@ async def dispatch(request: web.Request, world: World, routes: list[Route]) -> w
         _injected_failure(request, world)
         return await handler(Call(request, world, params, api_version))
     except ArmError as error:
-        return _error(error)
+        return error_response(error)
 
 
 async def cloud_metadata(request: web.Request, world: World) -> web.Response:
@@ -61,7 +61,7 @@ async def cloud_metadata(request: web.Request, world: World) -> web.Response:
     try:
         _api_version(request, "metadata", world)
     except ArmError as error:
-        return _error(error)
+        return error_response(error)
     return _json(subscriptions.cloud(server_url(request)))
 
 
@@ -74,7 +74,8 @@ def _api_version(request: web.Request, resource_type: str, world: World) -> str:
     return api_version
 
 
-def _error(error: ArmError) -> web.Response:
+def error_response(error: ArmError) -> web.Response:
+    """ARM's answer to ``error``: its status, body and headers."""
     return web.json_response(error.body(), status=error.status, headers=error.headers)
 
 

@@ -11,7 +11,7 @@ forward on the compressed clock. One controller per module, as kwok lays them ou
   :mod:`.device_plugins` (what the device manager advertises from the plugins that registered).
 
 Shared pieces: :mod:`.events`, :mod:`.timers` (stages of an object's life on the clock), :mod:`.pods`,
-:mod:`.taints` and :mod:`.affinity`. Controllers create objects through :func:`labkit.sim.admission.admit_create`,
+:mod:`.taints` and :mod:`.affinity`. Controllers create objects through :func:`labkit.sim.admission.admit`,
 as their requests would go through the apiserver's admission.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 
-from labkit.sim import admission, resources
 from labkit.sim.controllers.addons import AddonManager
 from labkit.sim.controllers.daemonsets import DaemonSetController
 from labkit.sim.controllers.device_plugins import DeviceManager
@@ -33,17 +32,12 @@ from labkit.sim.controllers.nodes import NodeController
 from labkit.sim.controllers.scheduler import Scheduler
 from labkit.sim.controllers.timers import Timers
 from labkit.sim.controllers.ttl_after_finished import TTLAfterFinishedController
-from labkit.sim.store import Obj, StateLost
+from labkit.sim.store import StateLost
 from labkit.sim.world import World
 
 log = logging.getLogger("labkit.sim.controllers")
 
 __all__ = ["Controllers"]
-
-
-def admit(obj: Obj) -> Obj:
-    """A controller's new object as the apiserver would store it."""
-    return admission.admit_create(resources.by_kind(obj["kind"]), obj)
 
 
 class Controllers:
@@ -54,14 +48,14 @@ class Controllers:
         store = world.store
         events = Events(store)
         self.timers = Timers(store, world.clock)
-        self.nodes = NodeController(world, events, admit)
-        self.addons = AddonManager(world, admit)
+        self.nodes = NodeController(world, events)
+        self.addons = AddonManager(world)
         self.node_lifecycle = NodeLifecycleController(store, events)
         self.device_manager = DeviceManager(store, self.timers, world.config.gpu_resource_name)
         self.namespaces = NamespaceController(store, self.timers)
         self.garbage = GarbageCollector(store)
-        self.daemonsets = DaemonSetController(store, events, admit)
-        self.jobs = JobController(store, events, admit)
+        self.daemonsets = DaemonSetController(store, events)
+        self.jobs = JobController(store, events)
         self.ttl_after_finished = TTLAfterFinishedController(store, self.timers)
         self.scheduler = Scheduler(store, events)
         self.kubelet = Kubelet(world, events, self.timers)

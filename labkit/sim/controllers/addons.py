@@ -17,7 +17,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
-from labkit import catalog
+from labkit.sim import aks_node
+from labkit.sim.admission import admit
 from labkit.sim.store import Obj, Store
 from labkit.sim.world import World
 
@@ -86,16 +87,15 @@ def gpu_plugin(pool: str) -> Obj:
 class AddonManager:
     """Creates AKS's addons, puts back what was changed or deleted, and removes a pool's GPU plugin with the pool."""
 
-    def __init__(self, world: World, admit):
+    def __init__(self, world: World):
         self.world = world
         self.store: Store = world.store
-        self._admit = admit
         self._wanted: dict[tuple[str, ...], list[Obj]] = {}  # the admitted addons, by the pools that install the driver
 
     def reconcile(self) -> None:
         pools = tuple(self._driver_installing_pools())
         if pools not in self._wanted:
-            self._wanted = {pools: [self._admit(addon) for addon in node_agents() + [gpu_plugin(p) for p in pools]]}
+            self._wanted = {pools: [admit(addon) for addon in node_agents() + [gpu_plugin(p) for p in pools]]}
         wanted = self._wanted[pools]
         names = {addon["metadata"]["name"] for addon in wanted}
         for stored in list(self.store.iter("DaemonSet")):
@@ -109,9 +109,8 @@ class AddonManager:
         names = []
         for pool in self.world.agent_pools.list():
             props = pool.properties
-            size = catalog.gpu_size(props.get("vmSize", ""))
-            driver = (props.get("gpuProfile") or {}).get("driver", "Install")
-            if props.get("osType") == "Windows" and size is not None and size.family.vendor == "NVIDIA" and driver == "Install":
+            if (aks_node.windows(props) and aks_node.nvidia_gpu(props.get("vmSize", "")) is not None
+                    and aks_node.installs_gpu_driver(props.get("gpuProfile") or {})):
                 names.append(pool.name)
         return names
 

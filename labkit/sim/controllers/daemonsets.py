@@ -15,15 +15,15 @@ from __future__ import annotations
 import copy
 import json
 import math
-from typing import Any, Callable, Optional
+from typing import Any
 
+from labkit.sim.admission import admit, same_toleration
 from labkit.sim.controllers import affinity
 from labkit.sim.controllers.events import Events
 from labkit.sim.controllers.pods import delete_quietly, owned, owned_pods, pod_from_template, pod_ready
 from labkit.sim.controllers.taints import untolerated_taint
+from labkit.sim.defaults import SAFE_ALPHABET
 from labkit.sim.store import Obj, Store
-
-Admit = Callable[[Obj], Obj]
 
 #: AddOrUpdateDaemonPodTolerations (pkg/controller/daemon/util/daemonset_util.go): daemons survive node
 #: problems and cordons; with hostNetwork they also run where the network is not ready yet.
@@ -37,17 +37,14 @@ DAEMON_TOLERATIONS = [
 ]
 HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"}
 
-#: rand.SafeEncodeString's alphabet (k8s.io/apimachinery/pkg/util/rand), which hashes in names and labels use.
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
-
-def template_hash(template: Obj, collision_count: int = 0) -> str:
-    """The ``controller-revision-hash`` of a template: FNV-32a, encoded as controller.ComputeHash does."""
-    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode() + str(collision_count or "").encode()
+def template_hash(template: Obj) -> str:
+    """The ``controller-revision-hash`` of a template: FNV-32a, encoded as controller.ComputeHash does (no collision count)."""
+    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
     value = 0x811C9DC5
     for byte in data:
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in str(value))
+    return "".join(SAFE_ALPHABET[ord(c) % len(SAFE_ALPHABET)] for c in str(value))
 
 
 def daemon_tolerations(template_spec: Obj) -> list[Obj]:
@@ -55,18 +52,17 @@ def daemon_tolerations(template_spec: Obj) -> list[Obj]:
     tolerations = list(template_spec.get("tolerations") or [])
     wanted = DAEMON_TOLERATIONS + ([HOST_NETWORK_TOLERATION] if template_spec.get("hostNetwork") else [])
     for toleration in wanted:
-        tolerations = [t for t in tolerations if not _same_toleration(t, toleration)] + [dict(toleration)]
+        tolerations = [t for t in tolerations if not same_toleration(t, toleration)] + [dict(toleration)]
     return tolerations
 
 
-def daemon_pod_spec(template_spec: Obj, node: Optional[str] = None) -> Obj:
-    """The template's pod spec with the daemon tolerations, and (for one node) node affinity on its name."""
+def daemon_pod_spec(template_spec: Obj, node: str) -> Obj:
+    """The template's pod spec with the daemon tolerations and node affinity on ``node``'s name."""
     spec = copy.deepcopy(template_spec)
     spec["tolerations"] = daemon_tolerations(template_spec)
-    if node is not None:
-        on_node = {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}
-        node_affinity = spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
-        node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = on_node
+    on_node = {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}
+    node_affinity = spec.setdefault("affinity", {}).setdefault("nodeAffinity", {})
+    node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = on_node
     return spec
 
 
@@ -100,18 +96,18 @@ def target_node(pod: Obj) -> str:
 
 
 class DaemonSetController:
-    def __init__(self, store: Store, events: Events, admit: Admit):
+    def __init__(self, store: Store, events: Events):
         self.store = store
         self.events = events
-        self.admit = admit
         self._hashes: dict[tuple[str, int], str] = {}  # by (uid, generation): templates change with generations
 
     def reconcile(self) -> None:
         nodes = list(self.store.iter("Node"))
         for ds in list(self.store.iter("DaemonSet")):
             current = self._hash(ds)
-            self._keep_revision(ds, current)
-            self._sync(ds, nodes, current)
+            ds_pods = owned_pods(self.store, ds)  # the revision upkeep leaves pods as they are
+            self._keep_revision(ds, current, ds_pods)
+            self._sync(ds, nodes, current, ds_pods)
 
     def _hash(self, ds: Obj) -> str:
         key = (ds["metadata"]["uid"], ds["metadata"].get("generation", 1))
@@ -119,11 +115,11 @@ class DaemonSetController:
             self._hashes[key] = template_hash(ds["spec"]["template"])
         return self._hashes[key]
 
-    def _sync(self, ds: Obj, nodes: list[Obj], current: str) -> None:
+    def _sync(self, ds: Obj, nodes: list[Obj], current: str, ds_pods: list[Obj]) -> None:
         template_spec = ds["spec"]["template"]["spec"]
         tolerations = daemon_tolerations(template_spec)
         by_node: dict[str, list[Obj]] = {}
-        for pod in owned_pods(self.store, ds):
+        for pod in ds_pods:
             by_node.setdefault(target_node(pod), []).append(pod)
         names = {n["metadata"]["name"] for n in nodes}
         for node_name in set(by_node) - names:
@@ -140,7 +136,7 @@ class DaemonSetController:
                 self._create(ds, name, current)
             if run and not (keep and pod_ready(keep[0])):
                 unavailable += 1
-            old += [p for p in keep if _pod_hash(p) != current]
+            old += [p for p in keep if _revision_hash(p) != current]
         if _strategy(ds) == "RollingUpdate":
             self._roll(ds, old, unavailable)
 
@@ -158,7 +154,7 @@ class DaemonSetController:
         labels = {"controller-revision-hash": current, "pod-template-generation": str(ds["metadata"].get("generation", 1))}
         pod = pod_from_template(ds, "DaemonSet", "apps/v1", labels)
         pod["spec"] = daemon_pod_spec(pod["spec"], node)
-        created = self.store.create(self.admit(pod))
+        created = self.store.create(admit(pod))
         self.events.record(ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component="daemonset-controller")
 
     def _delete(self, ds: Obj, pods: list[Obj]) -> None:
@@ -166,11 +162,11 @@ class DaemonSetController:
             delete_quietly(self.store, "Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
             self.events.record(ds, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", component="daemonset-controller")
 
-    def _keep_revision(self, ds: Obj, current: str) -> None:
+    def _keep_revision(self, ds: Obj, current: str, ds_pods: list[Obj]) -> None:
         """The ControllerRevision of the current template is the newest; old ones beyond the history limit go."""
         revisions = owned(self.store, "ControllerRevision", ds)
         newest = max((r.get("revision", 0) for r in revisions), default=0)
-        mine = next((r for r in revisions if (r["metadata"].get("labels") or {}).get("controller-revision-hash") == current), None)
+        mine = next((r for r in revisions if _revision_hash(r) == current), None)
         if mine is None:
             self.store.create(_revision(ds, current, newest + 1))
         elif mine.get("revision", 0) != newest:
@@ -178,7 +174,7 @@ class DaemonSetController:
             renumbered["revision"] = newest + 1
             self.store.update(renumbered)
         limit = ds["spec"].get("revisionHistoryLimit", 10)
-        in_use = {_pod_hash(p) for p in owned_pods(self.store, ds)} | {current}
+        in_use = {_revision_hash(p) for p in ds_pods} | {current}
         stale = sorted((r for r in revisions if (r["metadata"].get("labels") or {}).get("controller-revision-hash") not in in_use),
                        key=lambda r: r.get("revision", 0))
         for revision in stale[:max(0, len(stale) - limit)]:
@@ -210,7 +206,7 @@ def _status(ds: Obj, current: str, nodes: list[Obj], pods: list[Obj]) -> Obj:
         "numberMisscheduled": len(set(scheduled) - should_run),
         "numberReady": ready,
         "numberAvailable": ready,
-        "updatedNumberScheduled": sum(1 for p in on_desired if _pod_hash(p) == current),
+        "updatedNumberScheduled": sum(1 for p in on_desired if _revision_hash(p) == current),
         "observedGeneration": ds["metadata"].get("generation", 1),
     }
     if len(should_run) > ready:
@@ -233,13 +229,9 @@ def _revision(ds: Obj, current: str, number: int) -> Obj:
     }
 
 
-def _same_toleration(a: Obj, b: Obj) -> bool:
-    """Toleration.MatchToleration: same key, operator, value and effect."""
-    return all(a.get(k, "") == b.get(k, "") for k in ("key", "operator", "value", "effect"))
-
-
-def _pod_hash(pod: Obj) -> str:
-    return (pod["metadata"].get("labels") or {}).get("controller-revision-hash", "")
+def _revision_hash(obj: Obj) -> str:
+    """The ``controller-revision-hash`` label of a pod or a ControllerRevision; "" without one."""
+    return (obj["metadata"].get("labels") or {}).get("controller-revision-hash", "")
 
 
 def _strategy(ds: Obj) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from labkit import catalog
+from labkit.sim.aks_node import nvidia_gpu
 from labkit.sim.controllers.timers import Timers
 from labkit.sim.store import Obj, Store
 
@@ -106,8 +106,8 @@ def adapters(node: Optional[Obj]) -> int:
     """The DirectX GPU adapters a plugin finds on ``node``: those of its NVIDIA size on Windows, else none."""
     if node is None or (node.get("status") or {}).get("nodeInfo", {}).get("operatingSystem") != "windows":
         return 0
-    size = catalog.gpu_size((node["metadata"].get("labels") or {}).get("node.kubernetes.io/instance-type", ""))
-    return size.directx_devices if size is not None and size.family.vendor == "NVIDIA" else 0
+    size = nvidia_gpu((node["metadata"].get("labels") or {}).get("node.kubernetes.io/instance-type", ""))
+    return size.directx_devices if size is not None else 0
 
 
 def is_device_plugin(pod: Obj) -> bool:

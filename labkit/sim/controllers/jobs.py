@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
+from labkit.sim.admission import admit
 from labkit.sim.controllers.events import Events
 from labkit.sim.controllers.pods import condition, owned_pods, pod_from_template, pod_ready
 from labkit.sim.store import Obj, Store, rfc3339
 
 
 class JobController:
-    def __init__(self, store: Store, events: Events, admit: Callable[[Obj], Obj]):
+    def __init__(self, store: Store, events: Events):
         self.store = store
         self.events = events
-        self.admit = admit
 
     def reconcile(self) -> None:
         for job in list(self.store.iter("Job")):
@@ -26,7 +24,7 @@ class JobController:
             wanted = job["spec"].get("completions", 1) - succeeded
             if active or wanted <= 0 or failed > job["spec"].get("backoffLimit", 6):
                 continue
-            created = self.store.create(self.admit(pod_from_template(job, "Job", "batch/v1", {})))
+            created = self.store.create(admit(pod_from_template(job, "Job", "batch/v1", {})))
             self.events.record(job, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component="job-controller")
 
     def report(self) -> None:

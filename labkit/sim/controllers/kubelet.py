@@ -13,7 +13,8 @@ from labkit.sim import aks_node
 from labkit.sim.controllers import programs
 from labkit.sim.controllers.device_plugins import adapters, is_device_plugin
 from labkit.sim.controllers.events import Events
-from labkit.sim.controllers.pods import condition, container_status, extended_requests, node_ready, set_condition
+from labkit.sim.controllers.pods import (condition, container_status, extended_requests, internal_ips, node_ready,
+                                         set_condition)
 from labkit.sim.controllers.timers import Timers
 from labkit.sim.store import Obj, rfc3339
 from labkit.sim.world import World
@@ -93,4 +94,4 @@ class Kubelet:
 
 
 def _internal_ip(node: Obj) -> Optional[str]:
-    return next((a.get("address") for a in (node.get("status") or {}).get("addresses") or [] if a.get("type") == "InternalIP"), None)
+    return next(iter(internal_ips(node)), None)

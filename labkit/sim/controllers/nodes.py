@@ -8,12 +8,13 @@ heartbeat lease. A deleted pool's nodes and leases go.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from labkit.sim import aks_node
+from labkit.sim.admission import admit
 from labkit.sim.arm.agent_pools import AgentPool
 from labkit.sim.controllers.events import Events, kubelet_node_reference
-from labkit.sim.controllers.pods import delete_quietly, node_ready
+from labkit.sim.controllers.pods import delete_quietly, internal_ips, node_ready
 from labkit.sim.controllers.taints import parse_taint
 from labkit.sim.store import Obj, rfc3339
 from labkit.sim.world import World
@@ -29,11 +30,10 @@ _HEALTHY_CONDITIONS = (
 class NodeController:
     """Keeps one Node (and its lease) per VM of every agent pool."""
 
-    def __init__(self, world: World, events: Events, admit: Callable[[Obj], Obj]):
+    def __init__(self, world: World, events: Events):
         self.world = world
         self.store = world.store
         self.events = events
-        self.admit = admit
 
     def reconcile(self) -> None:
         cluster = self.cluster()
@@ -83,7 +83,7 @@ class NodeController:
                 "nodeInfo": aks_node.node_info(name, props, cluster),
             },
         }
-        self.store.create(self.admit(node))
+        self.store.create(admit(node))
         self._kubelet_event(name, "Starting", "Starting kubelet.")
         for _, reason, _ in _HEALTHY_CONDITIONS:
             status = reason.removeprefix("Kubelet")
@@ -116,8 +116,8 @@ class NodeController:
         blocks = []
         for node in self.store.iter("Node"):
             status = node.get("status") or {}
-            for address in status.get("addresses") or []:
-                offset = aks_node.address_offset(str(address.get("address", ""))) if address.get("type") == "InternalIP" else None
+            for address in internal_ips(node):
+                offset = aks_node.address_offset(str(address))
                 if offset is not None:
                     blocks.append((offset, _pods(status) + 1))
         return blocks
@@ -127,7 +127,7 @@ class NodeController:
 
     def _renew_lease(self, name: str) -> None:
         """The kubelet's heartbeat lease, which ``kubectl describe node`` shows."""
-        if self.store.get("Lease", "kube-node-lease", name) is None and self.store.get("Namespace", "", "kube-node-lease"):
+        if self.store.peek("Lease", "kube-node-lease", name) is None and self.store.peek("Namespace", "", "kube-node-lease"):
             self.store.create({
                 "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                 "metadata": {"name": name, "namespace": "kube-node-lease"},

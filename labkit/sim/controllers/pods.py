@@ -7,9 +7,8 @@ import secrets
 import zlib
 from typing import Any, Optional
 
+from labkit.sim.defaults import SAFE_ALPHABET
 from labkit.sim.store import NotFound, Obj, Store
-
-_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def owned(store: Store, kind: str, owner: Obj) -> list[Obj]:
@@ -55,11 +54,16 @@ def delete_quietly(store: Store, kind: str, namespace: str, name: str) -> None:
 
 def suffix() -> str:
     """The random suffix controllers give the objects they name (``-x7k2p``)."""
-    return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
+    return "".join(secrets.choice(SAFE_ALPHABET) for _ in range(5))
 
 
 def node_ready(node: Obj) -> bool:
     return any(c["type"] == "Ready" and c["status"] == "True" for c in node.get("status", {}).get("conditions", []))
+
+
+def internal_ips(node: Obj) -> list[Any]:
+    """The node's InternalIP addresses, in its status's order (one on every node the simulator makes)."""
+    return [a.get("address") for a in (node.get("status") or {}).get("addresses") or [] if a.get("type") == "InternalIP"]
 
 
 def pod_ready(pod: Obj) -> bool:

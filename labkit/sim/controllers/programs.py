@@ -6,6 +6,7 @@ Pure functions of the node (and its pool's GPU profile); the kubelet appends the
 from __future__ import annotations
 
 from labkit import catalog
+from labkit.sim.aks_node import installs_gpu_driver
 from labkit.sim.store import Obj
 
 #: The Windows driver version AKS installs, per driver type.
@@ -38,7 +39,7 @@ def workload_log(node: Obj, gpu_profile: Obj) -> str:
     """The sample workload's report of the GPU adapter it sees on ``node`` (PowerShell's Win32_VideoController)."""
     labels = node["metadata"]["labels"]
     size = catalog.gpu_size(labels.get("node.kubernetes.io/instance-type", ""))
-    if gpu_profile.get("driver", "Install") == "None":
+    if not installs_gpu_driver(gpu_profile):
         driver = "(none from AKS: gpu_driver=None)"
     else:
         driver_type = gpu_profile.get("driverType") or (size.default_driver_type if size else "CUDA")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from labkit.sim.controllers.events import Events
 from labkit.sim.controllers import affinity
+from labkit.sim.controllers.node_lifecycle import UNSCHEDULABLE_TAINT
 from labkit.sim.controllers.pods import condition, extended_requests, quantity, set_condition
 from labkit.sim.controllers.taints import tolerates, untolerated_taint
 from labkit.sim.store import Obj, Store, rfc3339
 
 
-_UNSCHEDULABLE = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+_UNSCHEDULABLE = {"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"}
 
 
 class Scheduler:

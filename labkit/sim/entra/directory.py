@@ -62,6 +62,14 @@ class AccessToken:
     expires_in: int
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Whether what a client sent (a client secret, an Authorization header) is ``expected``, in constant time.
+
+    As bytes: aiohttp keeps undecodable form and header bytes as surrogates, which ``compare_digest`` refuses in a str.
+    """
+    return hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode())
+
+
 class Directory:
     """The tenant, its app registration and its signing key, made once per state directory.
 
@@ -80,6 +88,10 @@ class Directory:
         self._key = _ensure_signing_key(state_dir)
         self.key_id = _key_id(self._key.public_key())
 
+    def is_tenant(self, tenant: str) -> bool:
+        """Whether a request's tenant (a path segment, in any case) is this one."""
+        return tenant.lower() == self.tenant_id
+
     def issuer(self, authority: str) -> str:
         """The ``iss`` of this tenant's access tokens, when its authority is at ``authority``."""
         return f"{authority}/{self.tenant_id}/"
@@ -88,14 +100,14 @@ class Directory:
               issuer: str) -> AccessToken:
         """A token for the client-credentials grant, or the :class:`~labkit.sim.entra.exceptions.EntraError` Entra
         answers. The secret is compared in constant time."""
-        if tenant.lower() != self.tenant_id:
+        if not self.is_tenant(tenant):
             raise errors.tenant_not_found(tenant)
         for name, value in (("client_id", client_id), ("scope", scope)):
             if not value:
                 raise errors.missing_parameter(name)
         if client_id.lower() != self.principal.client_id:
             raise errors.unknown_application(client_id, tenant)
-        if not hmac.compare_digest((client_secret or "").encode("utf-8", "surrogateescape"), self._secret.encode()):
+        if not same_secret(client_secret or "", self._secret):
             raise errors.invalid_secret(client_id)
         audience = _audience(scope)
         if audience not in ARM_AUDIENCES:

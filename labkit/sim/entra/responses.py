@@ -20,7 +20,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 async def openid_configuration(request: web.Request, world: World) -> web.Response:
     tenant = request.match_info["tenant"]
-    if tenant.lower() != world.directory.tenant_id:
+    if not world.directory.is_tenant(tenant):
         return _error(tenant_not_found(tenant, "invalid_tenant"))
     base = f"{server_url(request)}/{world.directory.tenant_id}"
     return web.json_response({
@@ -42,7 +42,7 @@ async def openid_configuration(request: web.Request, world: World) -> web.Respon
 
 async def signing_keys(request: web.Request, world: World) -> web.Response:
     tenant = request.match_info["tenant"]
-    if tenant.lower() != world.directory.tenant_id:
+    if not world.directory.is_tenant(tenant):
         return _error(tenant_not_found(tenant, "invalid_tenant"))
     return web.json_response(world.directory.signing_keys())
 
