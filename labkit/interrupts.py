@@ -4,6 +4,11 @@
   button does); the run skips the other lessons and cleans up, so nothing is left billed.
 - The first interrupt never stops the cleanup: it stops the billing. Any later one does; the run then lists
   what is left and names the one command that removes it.
+- A lesson whose kernel has not answered an interrupt within :data:`ANSWER_SECONDS` has its kernel ended. A kernel
+  interrupted while it handles a cell outside the cell's own code (receiving it, or replying) catches the
+  KeyboardInterrupt itself, logs "KeyboardInterrupt caught in kernel." and never replies (ipykernel 7.4,
+  ``Kernel.dispatch_shell``; seen in 1 of 2 workshop rehearsals interrupted on CI), and papermill would wait for that
+  reply for as long as a cell may run.
 - One line is printed per interrupt, never a traceback.
 """
 
@@ -11,12 +16,17 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from types import FrameType
 from typing import Any, Callable, Optional
 
-from labkit.kernels import interrupt_current
+from labkit.kernels import LessonKernel, interrupt_current
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+#: How long an interrupted lesson's kernel has to answer before it is ended. A cell interrupted in its own code
+#: answers at once, an Azure call included: the KeyboardInterrupt ends the wait on the socket.
+ANSWER_SECONDS = 5.0
 
 
 class Interrupted(KeyboardInterrupt):
@@ -37,6 +47,7 @@ class Interrupts:
         self.phase = "lessons"
         self.cleanup_stopped = False
         self._previous: dict[int, Any] = {}
+        self._answer_by: dict[LessonKernel, float] = {}
 
     def __enter__(self) -> "Interrupts":
         if threading.current_thread() is threading.main_thread():  # only there can Python handle signals
@@ -61,4 +72,16 @@ class Interrupts:
         self.say(f"{name}: stopping the {'cleanup' if self.phase == 'cleanup' else 'running lessons'}; {after}")
         # The kernels of the lessons that run now get a KeyboardInterrupt; a lesson between cells stops before its
         # next one, and the run, which waits in short steps, sees `first` and starts no other lesson but the cleanup.
-        interrupt_current()
+        deadline = time.monotonic() + ANSWER_SECONDS
+        self._answer_by.update((kernel, deadline) for kernel in interrupt_current())
+
+    def end_unanswered(self) -> None:
+        """End the kernels whose lessons still run after their time to answer an interrupt (the run's wait calls this
+        between its steps, outside the signal handler)."""
+        now = time.monotonic()
+        for kernel, deadline in list(self._answer_by.items()):
+            if not kernel.lesson_running:
+                del self._answer_by[kernel]
+            elif now >= deadline:
+                del self._answer_by[kernel]
+                kernel.end()

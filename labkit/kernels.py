@@ -69,6 +69,8 @@ class LessonKernel(AsyncKernelManager):
 
     log_path: ClassVar[Optional[Path]] = None
     _running: ClassVar[set["LessonKernel"]] = set()
+    #: Whether labkit ended this kernel (:meth:`end`) rather than its lesson ending it.
+    ended = False
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -120,6 +122,11 @@ class LessonKernel(AsyncKernelManager):
         finally:
             LessonKernel._running.discard(self)
 
+    @property
+    def lesson_running(self) -> bool:
+        """Whether the kernel's lesson runs now (inside :meth:`running`)."""
+        return self in LessonKernel._running
+
     def stop(self) -> None:
         """Stop the kernel and its clients' channels, and remove its sockets (in the thread that started it)."""
         run_sync(self._stop)()
@@ -142,11 +149,20 @@ class LessonKernel(AsyncKernelManager):
 
         Safe inside a signal handler: no event loop, just a signal.
         """
+        return self._signal(signal.SIGINT)
+
+    def end(self) -> bool:
+        """End the kernel's process group at once (SIGKILL); False if none runs. Its lesson then fails as a dead
+        kernel's does, within a second. Safe in any thread: no event loop, just a signal."""
+        self.ended = self._signal(signal.SIGKILL)
+        return self.ended
+
+    def _signal(self, number: signal.Signals) -> bool:
         process = getattr(self.provisioner, "process", None)
         if process is None or process.poll() is not None:
             return False
         try:
-            os.killpg(os.getpgid(process.pid), signal.SIGINT)
+            os.killpg(os.getpgid(process.pid), number)
         except ProcessLookupError:
             return False
         return True
@@ -157,7 +173,6 @@ def logging_to(path: Path) -> type[LessonKernel]:
     return type("LoggingLessonKernel", (LessonKernel,), {"log_path": path})
 
 
-def interrupt_current() -> None:
-    """Interrupt every lesson kernel whose lesson runs now."""
-    for kernel in list(LessonKernel._running):
-        kernel.interrupt()
+def interrupt_current() -> list[LessonKernel]:
+    """Interrupt every lesson kernel whose lesson runs now; returns those interrupted."""
+    return [kernel for kernel in list(LessonKernel._running) if kernel.interrupt()]

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 from labkit import results, settings, usage
 from labkit.clouds import cloud_named
 from labkit.errors import LabConfigError, Problem, first_line
-from labkit.interrupts import Interrupted, Interrupts
+from labkit.interrupts import ANSWER_SECONDS, Interrupted, Interrupts
 from labkit.kernels import LessonKernel, logging_to
 from labkit.notebook import PROGRESS_ENV
 from labkit.params import LabParams, lab_params
@@ -185,7 +185,7 @@ def _run_lessons(params: LabParams, lessons: Sequence[str], notebook_dir: Path, 
             if len(outcomes) == len(lessons):
                 return [outcomes[lesson] for lesson in lessons]
             _start_kernels_ahead([runs[lesson] for lesson in lessons if lesson not in outcomes])
-            event, lesson = _next_event(events)
+            event, lesson = _next_event(events, interrupts)
             if event == "ended":
                 outcome = outcomes[lesson] = _outcome(runs[lesson].outcome, interrupts)
                 say(f"{_number(lesson, lessons)} {lesson}: {outcome.status} ({outcome.duration_seconds:.1f}s)"
@@ -224,14 +224,14 @@ def _start_kernels_ahead(waiting: list["_LessonRun"]) -> None:
         starting.append(run)
 
 
-def _next_event(events: "queue.Queue[tuple[str, str]]") -> tuple[str, str]:
+def _next_event(events: "queue.Queue[tuple[str, str]]", interrupts: Interrupts) -> tuple[str, str]:
     """The next lesson event (its kernel is "ready", or the lesson "ended"), waited for in short steps so that
-    signals are handled meanwhile."""
+    signals are handled meanwhile, and kernels that do not answer an interrupt are ended."""
     while True:
         try:
             return events.get(timeout=WAIT_STEP_SECONDS)
         except queue.Empty:
-            continue
+            interrupts.end_unanswered()
 
 
 def _outcome(outcome: LessonResult, interrupts: Interrupts) -> LessonResult:
@@ -326,7 +326,10 @@ class _LessonRun:
         params, notebook_dir, out_dir = self._where
         try:
             with kernel.running():
-                return _run_lesson(self.lesson, params, notebook_dir, out_dir, kernel, stop_between_cells)
+                outcome = _run_lesson(self.lesson, params, notebook_dir, out_dir, kernel, stop_between_cells)
+            if kernel.ended and outcome.status == "failed":
+                outcome.error = f"{_INTERRUPTED}: its kernel did not answer the interrupt within {ANSWER_SECONDS:.0f} s"
+            return outcome
         except Interrupted as stop:
             interrupts.first = interrupts.first or stop.signal_name
             return LessonResult(self.lesson, "failed", error=f"interrupted ({stop.signal_name})")

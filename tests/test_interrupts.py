@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from labkit.sim import service
+from fake_lessons import fake_lessons
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,30 +105,38 @@ def test_a_second_interrupt_stops_the_cleanup_and_names_what_is_left_and_the_com
     assert "Traceback" not in "\n".join(run.lines + run.errors)
 
 
-def test_sighup_is_handled_like_ctrl_c_and_stops_both_lessons_that_run(env, tmp_path):
-    import nbformat
+#: Lessons 02 and 03 run at once; these tests interrupt them while both are in a cell.
+RUNNING = ("02_gpu_pool_auto_driver", "03_gpu_pool_manual_driver")
 
-    from labkit.runner import LESSONS
 
-    lessons = tmp_path / "lessons"
-    lessons.mkdir()
-    running = ("02_gpu_pool_auto_driver", "03_gpu_pool_manual_driver")  # they run at once
-    for name in LESSONS:
-        notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-        body = "import time; time.sleep(60)" if name in running else "1 + 1"
-        notebook.cells = [nbformat.v4.new_code_cell("lab_id = None", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(body)]
-        nbformat.write(notebook, lessons / f"{name}.ipynb")
+def run_lessons_and_interrupt(env: dict, tmp_path: Path, bodies: dict[str, str], number: signal.Signals) -> dict:
+    """``run_lab`` on fake lessons with ``bodies``, sent ``number`` while lessons 02 and 03 are in their cells; the
+    summary."""
+    lessons = fake_lessons(tmp_path / "lessons", failing="none", bodies=bodies)
     code = ("import sys; from pathlib import Path; from labkit.runner import run_lab; "
             f"run_lab({{'lab_id': 'sig'}}, out_dir=Path({str(tmp_path / 'out')!r}), notebook_dir=Path({str(lessons)!r}))")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not all((tmp_path / "out" / f"{name}.ipynb").exists() for name in running):
+    while not all((tmp_path / "out" / f"{name}.ipynb").exists() for name in RUNNING):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.05)
-    time.sleep(1.0)  # the kernels are in the sleeping cells
-    process.send_signal(signal.SIGHUP)
+    time.sleep(1.0)  # the kernels are in the lessons' cells
+    process.send_signal(number)
     process.communicate(timeout=120)
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    return json.loads((tmp_path / "out" / "summary.json").read_text())
+
+
+def test_sighup_is_handled_like_ctrl_c_and_stops_both_lessons_that_run(env, tmp_path):
+    summary = run_lessons_and_interrupt(env, tmp_path, dict.fromkeys(RUNNING, "import time; time.sleep(60)"), signal.SIGHUP)
     assert summary["interrupted_by"] == "SIGHUP"
     assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "failed", "skipped", "passed"]
     assert {summary["lessons"][index]["error"] for index in (2, 3)} == {"interrupted (SIGHUP)"}
+
+
+def test_a_lesson_whose_kernel_does_not_answer_an_interrupt_has_its_kernel_ended_and_the_cleanup_runs(env, tmp_path):
+    # As a kernel interrupted while it receives a cell does: it swallows the KeyboardInterrupt and never replies.
+    deaf = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(600)"
+    summary = run_lessons_and_interrupt(env, tmp_path, {RUNNING[0]: deaf, RUNNING[1]: "import time; time.sleep(60)"},
+                                        signal.SIGINT)
+    assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "failed", "skipped", "passed"]
+    assert {summary["lessons"][index]["error"] for index in (2, 3)} == {"interrupted (SIGINT)"}
