@@ -14,19 +14,13 @@ import click
 
 from labkit import copies, manifests
 from labkit.exits import RunExit, help_table, run_exit_status
-from labkit.options import lesson_values, parameter_options
+from labkit.options import Refused, lesson_values, parameter_options
 from labkit.sim import faults, service
 
 _STATE_DIR = click.option(
     "--state-dir", type=click.Path(path_type=Path), default=None,
     help="Where the simulator keeps its state (default: $LABKIT_STATE_DIR or ~/.cache/labkit/sim).",
 )
-
-
-class _Refused(click.ClickException):
-    """Parameters or options refused before anything was created: one line, and its own exit status."""
-
-    exit_code = RunExit.PARAMETERS_REFUSED
 
 
 @click.group()
@@ -225,7 +219,7 @@ def settings_load(file: Path) -> None:
         params = lab_params(read_params_file(file))
     except LabConfigError as error:
         error = LabConfigError([replace(p, param="FILE") if p.param == "--params-file" else p for p in error.problems])
-        raise _Refused(str(error)) from None
+        raise Refused(str(error)) from None
     click.echo(f"lab {params.lab_id}: settings saved in {settings.save(vars(params))}; every lesson reads them "
                "(a value set in a lesson wins there)")
     chosen = os.environ.get(settings.LAB_ID_ENV)
@@ -253,7 +247,7 @@ def run(backend: Optional[str], parameters: tuple[str, ...], params_file: Option
         summary = run_lab(lesson_values(parameters, params_file, backend), out_dir=Path(out_dir) if out_dir else None,
                           keep=keep, say=click.echo)
     except LabConfigError as error:
-        raise _Refused(str(error)) from None
+        raise Refused(str(error)) from None
     except Interrupted as stop:
         summary = stop.summary
         _write_junit(summary, junit_file)
@@ -297,7 +291,7 @@ def prepare(lesson: str, backend: Optional[str], parameters: tuple[str, ...], pa
         target = preparing.lesson_named(lesson)
         summary = preparing.prepare(lesson_values(parameters, params_file, backend), target, out_dir=out_dir, say=click.echo)
     except LabConfigError as error:
-        raise _Refused(str(error)) from None
+        raise Refused(str(error)) from None
     except Interrupted as stop:
         click.echo(f"interrupted by {stop.signal_name}: {_holdings(stop.summary)}. The lessons run are in "
                    f"{stop.summary['out_dir']}", err=True)
@@ -340,7 +334,7 @@ def cleanup(backend: Optional[str], parameters: tuple[str, ...], params_file: Op
     try:
         _cleanup(values, all_labs=all_labs, dry_run=dry_run, yes=yes)
     except LabConfigError as error:
-        raise _Refused(str(error)) from None
+        raise Refused(str(error)) from None
     except LabError as error:
         raise click.ClickException(str(error)) from None
 

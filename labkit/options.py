@@ -7,6 +7,14 @@ from typing import Any, Callable, Optional
 
 import click
 
+from labkit.exits import RunExit
+
+
+class Refused(click.ClickException):
+    """Parameters or options refused before anything was created: one line, and its own exit status."""
+
+    exit_code = RunExit.PARAMETERS_REFUSED
+
 
 def lesson_values(options: tuple[str, ...], params_file: Optional[Path], backend: Optional[str]) -> dict[str, Any]:
     """Lesson parameters from ``--params-file``, then ``-p NAME=VALUE`` options, then ``--backend``."""

@@ -8,9 +8,10 @@ from typing import Optional
 
 import click
 
-from labkit.errors import LabError
+from labkit.errors import LabConfigError, LabError
 from labkit.exits import RunExit
-from labkit.options import lesson_values, parameter_options
+from labkit.options import Refused, lesson_values, parameter_options
+from labkit.workshop.report import holding
 
 _WORKSHOP = click.option("--workshop", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("workshop"),
                          show_default=True, help="The workshop folder (what plan writes and the others read).")
@@ -37,6 +38,8 @@ def plan(attendees: Path, folder: Path, backend: Optional[str], parameters: tupl
     try:
         plan_workshop(read_attendees(attendees), lesson_values(parameters, params_file, backend), folder,
                       source=attendees, say=click.echo)
+    except LabConfigError as error:
+        raise Refused(str(error)) from None
     except LabError as error:
         raise click.ClickException(str(error)) from None
 
@@ -49,6 +52,8 @@ def run_command(folder: Path, parallel: int, retry_failed: bool) -> None:
     """Run every attendee's lab (a rehearsal on the simulator, a smoke test on Azure), PARALLEL at a time.
 
     Attendees who passed in an earlier run are not run again. Writes report.html and report.json in the folder.
+    Exits as labkit run does: 0 every attendee passed, 1 some failed, 2 refused before any lab started, 3 some lab
+    left something (or may have), 130 interrupted.
     """
     from labkit.interrupts import Interrupted
     from labkit.workshop import roster
@@ -59,19 +64,23 @@ def run_command(folder: Path, parallel: int, retry_failed: bool) -> None:
         workshop = roster.load(folder)
         report = run_workshop(workshop, parallel=parallel, retry_failed=retry_failed,
                               progress=Progress(sys.stdout, live=sys.stdout.isatty()))
+    except LabConfigError as error:
+        raise Refused(str(error)) from None
     except LabError as error:
         raise click.ClickException(str(error)) from None
     except Interrupted as stop:
         _tell(stop.summary, workshop.folder, err=True)
         raise SystemExit(RunExit.INTERRUPTED) from None
     _tell(report, workshop.folder)
+    if holding(report):
+        raise SystemExit(RunExit.RESOURCES_LEFT)
     if report["status"] != "passed":
-        raise SystemExit(1)
+        raise SystemExit(RunExit.LESSON_FAILED)
 
 
 def _tell(report: dict, folder: Path, *, err: bool = False) -> None:
     counts = ", ".join(f"{n} {status}" for status, n in sorted(report["counts"].items()))
-    left = [row["lab_id"] for row in report["attendees"] if row["left"] or (row["left"] is None and row["attempts"])]
+    left = holding(report)
     sweep = f"; something may be left by {', '.join(left)}: `labkit workshop cleanup --workshop {folder}`" if left else ""
     click.echo(f"{report['status']}: {counts}{sweep}. Report: {folder / 'report.html'}", err=err)
 
@@ -87,6 +96,8 @@ def status(folder: Path) -> None:
         workshop = roster.load(folder)
         found, notes = class_items(workshop)
         params = {seat.lab_id: workshop.params(seat, pool_rules=False) for seat in workshop.seats}
+    except LabConfigError as error:
+        raise Refused(str(error)) from None
     except LabError as error:
         raise click.ClickException(str(error)) from None
     last = report.previous_rows(workshop.folder)
@@ -109,17 +120,22 @@ def status(folder: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed, with the commands that would do it.")
 @click.option("--yes", is_flag=True, help="Do not ask before removing.")
 def cleanup_command(folder: Path, dry_run: bool, yes: bool) -> None:
-    """Remove everything every attendee's lab holds (and nothing of any other lab)."""
+    """Remove everything every attendee's lab holds (and nothing of any other lab).
+
+    Exits 0 when nothing of the class is left, 3 when something is (or a cluster could not be listed), 2 when the
+    folder is refused."""
     from labkit.workshop import roster
 
     try:
         workshop = roster.load(folder)
         with roster.running(workshop.folder):
             unclean = _sweep(workshop, dry_run=dry_run, yes=yes)
+    except LabConfigError as error:
+        raise Refused(str(error)) from None
     except LabError as error:
         raise click.ClickException(str(error)) from None
     if unclean:
-        raise SystemExit(1)
+        raise SystemExit(RunExit.RESOURCES_LEFT)
 
 
 def _sweep(workshop, *, dry_run: bool, yes: bool) -> bool:

@@ -48,6 +48,17 @@ def finished_row(row: Row, out_dir: Path, *, last_words: str, seconds: float) ->
             "vm_minutes": usage.get("gpu_vm_minutes"), "cost": usage.get("gpu_cost_usd"), "left": summary["left_after_cleanup"]}
 
 
+def holding(report: dict[str, Any]) -> list[str]:
+    """The lab ids of the attendees whose labs left something, or may have (a run whose leftovers are unknown).
+
+    Example:
+        >>> holding({"attendees": [{"lab_id": "ada", "left": ["pool gpu01a in rg/aks (Succeeded)"], "attempts": 1},
+        ...                        {"lab_id": "bob", "left": None, "attempts": 1}, {"lab_id": "cy", "left": [], "attempts": 1}]})
+        ['ada', 'bob']
+    """
+    return [row["lab_id"] for row in report["attendees"] if row["left"] or (row["left"] is None and row["attempts"])]
+
+
 def previous_rows(folder: Path) -> dict[str, Row]:
     """The rows of the last run's report, by lab id; none when there was no run (or its report is unreadable)."""
     try:

@@ -74,12 +74,12 @@ def test_cleanup_lists_asks_and_removes_the_class_only(class_of_three):
 def test_cleanup_waits_for_a_run_of_the_class_to_end(class_of_three):
     with roster.running(class_of_three.folder):
         busy = labkit("workshop", "cleanup", "--workshop", str(class_of_three.folder), "--yes")
-    assert busy.exit_code == 1 and "is in use by another labkit workshop run" in busy.output
+    assert busy.exit_code == RunExit.PARAMETERS_REFUSED and "is in use by another labkit workshop run" in busy.output
 
 
 def test_a_folder_without_a_plan_says_how_to_make_one(tmp_path):
     result = labkit("workshop", "status", "--workshop", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == RunExit.PARAMETERS_REFUSED
     assert f"--workshop '{tmp_path}' holds no workshop.yaml; a workshop folder is what `labkit workshop plan` writes. " \
            "Plan the class first" in result.output
 
