@@ -13,7 +13,7 @@ from typing import Optional
 
 from packaging.version import InvalidVersion, Version
 
-from labkit import catalog, costs, quota
+from labkit import catalog, quota
 from labkit.identity import LAB_LABEL, LAB_TAG
 from labkit.kube_objects import lab_namespace
 from labkit.lab import Lab, kubernetes_version
@@ -138,7 +138,8 @@ def room_checks(room: quota.Preflight) -> list[Check]:
 
 
 def plan(lab: Lab) -> list[str]:
-    """What the lab will create, in order, so nothing comes as a surprise on the bill."""
+    """What the lab will create, in order, so nothing comes as a surprise on the bill (the lesson's Costs section
+    prices it)."""
     p = lab.params
     size = catalog.gpu_size(p.vm_size)
     vm = f"{p.node_count} x {p.vm_size}" + (f" ({size.gpus} {size.family.gpu_model} GPU each)" if size else "")
@@ -152,5 +153,4 @@ def plan(lab: Lab) -> list[str]:
         f"04: Job windows-gpu-workload in {namespace} asking for 1 {p.gpu_resource_name} on pool {p.manual_pool_name}",
         f"05: everything above removed, found by the lab id (`labkit cleanup --lab-id {p.lab_id}` does the same); "
         "the preview feature stays registered",
-        f"cost: {costs.estimate(lab, pools=2)}",
     ]
