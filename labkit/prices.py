@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any, Optional, Union
 
 from labkit import catalog
+from labkit.user_agent import plain_user_agent
 
 #: The API's path, on Azure and on the simulator.
 PRICES_PATH = "/api/retail/prices"
@@ -76,7 +77,8 @@ def _retail_items(endpoint: str, verify: Union[str, bool], vm_size: str,
                                                 f"and armSkuName eq '{vm_size}' and priceType eq 'Consumption'")})
     context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
     try:
-        with urllib.request.urlopen(f"{endpoint}{PRICES_PATH}?{query}", timeout=LOOKUP_SECONDS, context=context) as answer:
+        asked = urllib.request.Request(f"{endpoint}{PRICES_PATH}?{query}", headers={"User-Agent": plain_user_agent()})
+        with urllib.request.urlopen(asked, timeout=LOOKUP_SECONDS, context=context) as answer:
             return tuple(item for item in json.loads(answer.read())["Items"] if isinstance(item, dict))
     except (OSError, ValueError, KeyError, TypeError, http.client.HTTPException) as error:  # unreachable, refused, not the API
         return _reason(error)

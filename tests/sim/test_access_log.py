@@ -9,6 +9,7 @@ import requests
 from click.testing import CliRunner
 
 from labkit.cli import main
+from labkit import prices
 from labkit.sim import access_log
 from labkit.sim.client import credential
 from labkit.sim.entra.directory import read_secret
@@ -97,8 +98,11 @@ def test_labkit_s_own_requests_say_so_and_carry_a_step_label_from_the_environmen
     lab = Lab(load_params(lab_id="uaone"))
     lab.cluster_version()
     lab.k8s.list("Node")
+    prices.hourly_price(lab.backend, "Standard_NC8as_T4_v3", "westus3")  # a lookup no other test made (they are kept)
     made = access_log.read(sim.state_dir)[before:]
     arm = [e for e in made if access_log.plane_of(e["path"]) == "arm"]
     kubernetes = [e for e in made if access_log.plane_of(e["path"]) == "kubernetes"]
+    price_list = [e for e in made if e["path"].startswith(prices.PRICES_PATH)]
     assert arm and {(e["client"], e["step"]) for e in arm} == {("labkit", "show_cluster")}
     assert kubernetes and {e["client"] for e in kubernetes} == {"labkit"}
+    assert price_list and {(e["client"], e["step"]) for e in price_list} == {("labkit", "show_cluster")}
