@@ -145,6 +145,9 @@ def test_cluster_describes_itself_and_its_pools(sim, aks, names):
     assert props.node_resource_group == sim.world.node_resource_group
     system = next(p for p in props.agent_pool_profiles if p.name == "nodepool1")
     assert (system.mode, system.os_type, system.vm_size, system.count) == ("System", "Linux", "Standard_D4ds_v5", 1)
+    # Azure CNI, as Windows pools need, and so its default of 30 pods a node where kubenet's would be 110
+    assert (props.network_profile.network_plugin, props.network_profile.service_cidr) == ("azure", "10.0.0.0/16")
+    assert system.max_pods == 30
     assert [c.name for c in aks.managed_clusters.list_by_resource_group(names[0])] == [names[1]]
     error = arm_error(lambda: aks.managed_clusters.get(names[0], "nosuchcluster"))
     assert (error.status_code, error.error.code) == (404, "ResourceNotFound")
@@ -168,7 +171,7 @@ def test_pool_create_get_list_delete(gpu_ready, aks, names):
     created = aks.agent_pools.begin_create_or_update(*names, "life", body).result(timeout=LRO_TIMEOUT)
     assert created.properties.provisioning_state == "Succeeded"
     pool = aks.agent_pools.get(*names, "life").properties
-    assert (pool.os_type, pool.os_sku, pool.mode, pool.count) == ("Windows", "Windows2022", "User", 1)
+    assert (pool.os_type, pool.os_sku, pool.mode, pool.count, pool.max_pods) == ("Windows", "Windows2022", "User", 1, 30)
     assert pool.gpu_profile.driver == "Install" and pool.node_taints == ["sku=gpu:NoSchedule"]
     assert "life" in [p.name for p in aks.agent_pools.list(*names)]
     assert "life" in [p.name for p in aks.managed_clusters.get(*names).properties.agent_pool_profiles]

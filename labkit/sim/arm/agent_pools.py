@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from labkit import catalog
 from labkit.rules import PoolSpec, effective_driver_type
+from labkit.sim.aks_node import DEFAULT_MAX_PODS
 from labkit.sim.arm.compute import Compute
 from labkit.sim.arm.exceptions import AksError
 from labkit.sim.arm.ids import ArmIds
@@ -30,9 +31,10 @@ SYSTEM_POOL = "nodepool1"
 SYSTEM_POOL_SIZE = "Standard_D4ds_v5"
 
 #: What AKS fills in when a request leaves them out (spec examples AgentPoolsGet.json / AgentPoolsCreate_*.json;
-#: maxSurge 10%: learn.microsoft.com/azure/aks/upgrade-aks-node-pools, "default max surge").
+#: maxSurge 10%: learn.microsoft.com/azure/aks/upgrade-aks-node-pools, "default max surge"; maxPods: the default of
+#: the cluster's network, Azure CNI, where the examples' 110 is kubenet's).
 DEFAULTS: Obj = {
-    "maxPods": 110, "osDiskSizeGB": 128, "osDiskType": "Managed", "kubeletDiskType": "OS",
+    "maxPods": DEFAULT_MAX_PODS, "osDiskSizeGB": 128, "osDiskType": "Managed", "kubeletDiskType": "OS",
     "enableAutoScaling": False, "scaleDownMode": "Delete", "enableNodePublicIP": False,
     "enableEncryptionAtHost": False, "enableUltraSSD": False, "upgradeSettings": {"maxSurge": "10%"},
 }
