@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from labkit.runner import LESSONS
+from labkit_command import labkit
 from labkit.sim import access_log, service
 from labkit.sim.entra.directory import read_principal, read_secret
 
@@ -49,10 +48,6 @@ def azure_run(cloud, tmp_path_factory):
     out = home / "run"
     return labkit(env, "run", "--backend", "azure", "-p", f"cloud={cloud['arm_endpoint']}", "-p", "lab_id=nightly1",
                   "--out", str(out)), out, home, env
-
-
-def labkit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_all_six_lessons_pass_on_the_azure_path_and_leave_nothing(azure_run):

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from labkit.exits import RunExit
+from labkit_command import labkit
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def labkit(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=900, **kwargs)
 
 
 def test_cleanup_finds_a_pool_created_under_another_name(sim_env, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from fake_lessons import fake_lessons
 from junit_schema import case, properties, validated_suite
 from labkit.exits import RunExit
+from labkit_command import labkit as run_labkit
 from labkit.runner import LESSONS
 from labkit.sim import service
 
@@ -31,7 +31,7 @@ def labkit(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """The labkit command, with the module's simulator and labkit settings of its own."""
     env = {**os.environ, "LABKIT_STATE_DIR": str(state_dir), "LABKIT_SIM_TIME_SCALE": "0.0005",
            "LABKIT_CONFIG_DIR": str(state_dir / "config")}
-    return subprocess.run([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    return run_labkit(env, *args)
 
 
 def labkit_run(state_dir: Path, out: Path, *args: str) -> subprocess.CompletedProcess:

@@ -10,14 +10,11 @@ from pathlib import Path
 
 
 from labkit.params import read_params_file
+from labkit_command import labkit
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASS = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov",
          "Donald Knuth", "Frances Allen", "Tony Hoare", "Radia Perlman", "Ken Thompson", "Margaret Hamilton"]
-
-
-def labkit(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labkit", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
 
 
 def plan(env: dict, tmp_path: Path, names: list[str]) -> Path:
