@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from required_tools import missing
 
 KUBECTL_1_20 = Path(__file__).resolve().parents[1] / ".tools/kubectl-1.20/usr/bin/kubectl"
 
@@ -32,7 +32,4 @@ def recent_kubectl() -> str | None:
 def kubectl_or_skip(path: str | None, what: str) -> str:
     if path and os.access(path, os.X_OK):
         return path
-    message = f"{what} is missing"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    missing(f"{what} is missing")

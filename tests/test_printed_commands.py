@@ -28,6 +28,7 @@ from labkit.params import LabParams
 from labkit.sim.access_log import STEP_PRODUCT
 from labkit.sim.client import credential
 from labkit.sim.entra.directory import read_secret
+from required_tools import missing
 
 REPO = Path(__file__).resolve().parents[1]
 #: Why the steps that need the aks-preview extension are not run.
@@ -49,10 +50,7 @@ def az_or_skip() -> str:
     found = os.environ.get("LABKIT_AZ") or shutil.which(str(REPO / ".tools/azcli/bin/az")) or shutil.which("az")
     if found:
         return found
-    message = "the az CLI is missing (tools/get-azcli.sh installs it in .tools/azcli)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    missing("the az CLI is missing (tools/get-azcli.sh installs it in .tools/azcli)")
 
 
 class Terminal:
