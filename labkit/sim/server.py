@@ -23,7 +23,7 @@ from labkit.files import private_dir
 from labkit.sim import access_log, apierrors, auth, bodies, controllers, kube, retail_prices
 from labkit.sim.arm import urls as arm_urls
 from labkit.sim.arm.exceptions import ArmError
-from labkit.sim.arm.responses import error_response
+from labkit.sim.arm.responses import JSON_BODY, error_response
 from labkit.sim.certs import ensure_certificates
 from labkit.sim.entra import urls as entra_urls
 from labkit.sim.state_lock import ServerLock, StateInUse
@@ -107,7 +107,8 @@ def build_app(world: World, on_state_lost: StateLostHandler) -> web.Application:
 async def limit_bodies(request: web.Request, handler):
     """Refuse a body over its plane's limit (413), and an ARM body that is not JSON (400), in the plane's words.
 
-    The body read here is the one the handlers read again (aiohttp keeps it).
+    The body read here is the one the handlers read again (aiohttp keeps it); an ARM body is kept decoded, as
+    ``request[JSON_BODY]`` (``{}`` when empty).
     """
     arm = auth.is_arm(request.path)
     limit = bodies.ARM_MAX_BODY_BYTES if arm else bodies.KUBE_MAX_BODY_BYTES
@@ -119,9 +120,9 @@ async def limit_bodies(request: web.Request, handler):
         return _too_large(arm, limit)
     if len(raw) > limit:
         return _too_large(arm, limit)
-    if arm and raw:
+    if arm:
         try:
-            bodies.decode_json(raw)
+            request[JSON_BODY] = bodies.decode_json(raw) if raw else {}
         except bodies.Undecodable as error:
             return error_response(ArmError(400, "InvalidRequestContent",
                                            f"The request content was not valid JSON: {error}."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import uuid
@@ -19,6 +18,9 @@ from labkit.sim.arm.ids import PROVIDER
 from labkit.sim.origin import server_url
 from labkit.sim.store import Obj
 from labkit.sim.world import World
+
+#: An ARM request's body, decoded once, as the server's body check leaves it (``{}`` when empty).
+JSON_BODY = web.RequestKey("json_body", object)
 
 
 @dataclass
@@ -237,7 +239,7 @@ async def put_pool(call: Call) -> web.StreamResponse:
     _require_cluster(call)
     headers = call.request.headers
     pool, outcome = call.world.agent_pools.create_or_update(
-        call.params["pool"], await _json_body(call.request), call.api_version,
+        call.params["pool"], call.request[JSON_BODY], call.api_version,
         if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match"),
     )
     if outcome == "unchanged":
@@ -347,14 +349,6 @@ def _found(value: Any, error: ArmError) -> Any:
     if value is None:
         raise error
     return value
-
-
-async def _json_body(request: web.Request) -> Any:
-    raw = await request.read()
-    try:
-        return json.loads(raw) if raw else {}
-    except ValueError as error:
-        raise ArmError(400, "InvalidRequestContent", f"The request content was not valid JSON: {error}.") from error
 
 
 def _json(body: Obj, status: int = 200, headers: Optional[dict[str, str]] = None) -> web.Response:
