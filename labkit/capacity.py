@@ -14,6 +14,7 @@ from labkit.failures import reported
 from labkit.lab import Lab
 from labkit.pools import lab_pools
 from labkit.waiting import wait_for
+from labkit.text_table import fixed_width
 
 
 @dataclass(frozen=True)
@@ -86,5 +87,4 @@ def capacity_table(rows: list[NodeGpu], resource: str) -> str:
     """The rows as a fixed-width text table, one line per node, under a line naming the GPU resource."""
     header = ("NODE", "POOL", "VM SIZE", "READY", "GPU CAPACITY", "GPU ALLOCATABLE")
     lines = [header] + [(r.node, r.pool, r.vm_size, str(r.ready), str(r.capacity), str(r.allocatable)) for r in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return f"GPU resource: {resource}\n" + "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)
+    return f"GPU resource: {resource}\n" + fixed_width(lines)

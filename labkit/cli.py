@@ -15,6 +15,7 @@ import click
 from labkit import copies, manifests
 from labkit.exits import RunExit, help_table, run_exit_status
 from labkit.options import Refused, lesson_values, parameter_options
+from labkit.text_table import fixed_width
 from labkit.sim import faults, service
 
 _STATE_DIR = click.option(
@@ -133,9 +134,7 @@ def requests(state_dir: Optional[Path], since: Optional[str], by: str, as_list: 
         names = ["step", "client"] if by == "step" else ["client", "method", "route"]
         columns = names + ["requests", "arm", "kubernetes", "sign_in", "errors"]
         table = [[str(row[c] if row[c] is not None else "-") for c in columns] for row in rows]
-        widths = [max([len(c)] + [len(line[i]) for line in table]) for i, c in enumerate(columns)]
-        for line in [[c.upper() for c in columns]] + table:
-            click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        click.echo(fixed_width([[c.upper() for c in columns]] + table))
 
 
 def _since(text: Optional[str]) -> Optional[float]:
