@@ -7,8 +7,8 @@
 - A lesson whose kernel has not answered an interrupt within :data:`ANSWER_SECONDS` has its kernel ended. A kernel
   interrupted while it handles a cell outside the cell's own code (receiving it, or replying) catches the
   KeyboardInterrupt itself, logs "KeyboardInterrupt caught in kernel." and never replies (ipykernel 7.4,
-  ``Kernel.dispatch_shell``; seen in 1 of 2 workshop rehearsals interrupted on CI), and papermill would wait for that
-  reply for as long as a cell may run.
+  ``Kernel.dispatch_shell``; it hung an interrupted workshop rehearsal on CI, and came in 3 of 6 local runs of it), and
+  papermill would wait for that reply for as long as a cell may run.
 - One line is printed per interrupt, never a traceback.
 """
 
