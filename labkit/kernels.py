@@ -12,7 +12,8 @@ papermill, and stops it afterwards (:meth:`LessonKernel.stop`). While a lesson r
 running ones that :func:`interrupt_current` interrupts (two lessons run at once).
 
 A kernel's own messages (Jupyter's log lines, a crash's last words) go to a log file when one is given
-(:func:`logging_to`), so that a run's terminal shows labkit's lines only.
+(:func:`logging_to`), and so do papermill's about the kernels, such as "Kernel died while waiting for execute reply."
+(:func:`papermill_logging_to`), so that a run's terminal shows labkit's lines only.
 
 Example:
     >>> papermill.execute_notebook(src, out, kernel_manager_class=LessonKernel)   # doctest: +SKIP
@@ -20,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -171,6 +173,24 @@ class LessonKernel(AsyncKernelManager):
 def logging_to(path: Path) -> type[LessonKernel]:
     """A :class:`LessonKernel` whose kernels write their own output to ``path``."""
     return type("LoggingLessonKernel", (LessonKernel,), {"log_path": path})
+
+
+@contextmanager
+def papermill_logging_to(path: Path) -> Iterator[None]:
+    """While inside, what papermill (and nbclient, which logs through papermill's logger) says of the kernels goes to
+    ``path`` instead of the terminal."""
+    logger = logging.getLogger("papermill")
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("[papermill] %(levelname)s | %(message)s"))
+    propagated = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagated
+        handler.close()
 
 
 def interrupt_current() -> list[LessonKernel]:

@@ -24,7 +24,7 @@ from labkit import results, settings, usage
 from labkit.clouds import cloud_named
 from labkit.errors import LabConfigError, Problem, first_line
 from labkit.interrupts import ANSWER_SECONDS, Interrupted, Interrupts
-from labkit.kernels import LessonKernel, logging_to
+from labkit.kernels import LessonKernel, logging_to, papermill_logging_to
 from labkit.notebook import PROGRESS_ENV
 from labkit.params import LabParams, lab_params
 from labkit.report import cleanup_command, report, status
@@ -129,7 +129,7 @@ def run_lab(
     results_dir = out_dir / "results"
     # The lesson kernels inherit these: where to record results, and progress as plain text.
     kernel_env = {results.ENV: str(results_dir.resolve()), PROGRESS_ENV: os.environ.get(PROGRESS_ENV, "text")}
-    with _environment(kernel_env), Interrupts(say) as interrupts:
+    with _environment(kernel_env), papermill_logging_to(out_dir / KERNEL_LOG), Interrupts(say) as interrupts:
         _connect_meanwhile(params)
         outcomes = _run_lessons(params, lessons, notebook_dir, out_dir, keep, interrupts, say)
         if any(o.name == CLEANUP and o.status == "passed" for o in outcomes):

@@ -109,9 +109,9 @@ def test_a_second_interrupt_stops_the_cleanup_and_names_what_is_left_and_the_com
 RUNNING = ("02_gpu_pool_auto_driver", "03_gpu_pool_manual_driver")
 
 
-def run_lessons_and_interrupt(env: dict, tmp_path: Path, bodies: dict[str, str], number: signal.Signals) -> dict:
+def run_lessons_and_interrupt(env: dict, tmp_path: Path, bodies: dict[str, str], number: signal.Signals) -> tuple[dict, str]:
     """``run_lab`` on fake lessons with ``bodies``, sent ``number`` while lessons 02 and 03 are in their cells; the
-    summary."""
+    summary, and what the run printed on stderr."""
     lessons = fake_lessons(tmp_path / "lessons", failing="none", bodies=bodies)
     code = ("import sys; from pathlib import Path; from labkit.runner import run_lab; "
             f"run_lab({{'lab_id': 'sig'}}, out_dir=Path({str(tmp_path / 'out')!r}), notebook_dir=Path({str(lessons)!r}))")
@@ -122,12 +122,12 @@ def run_lessons_and_interrupt(env: dict, tmp_path: Path, bodies: dict[str, str],
         time.sleep(0.05)
     time.sleep(1.0)  # the kernels are in the lessons' cells
     process.send_signal(number)
-    process.communicate(timeout=120)
-    return json.loads((tmp_path / "out" / "summary.json").read_text())
+    _, errors = process.communicate(timeout=120)
+    return json.loads((tmp_path / "out" / "summary.json").read_text()), errors
 
 
 def test_sighup_is_handled_like_ctrl_c_and_stops_both_lessons_that_run(env, tmp_path):
-    summary = run_lessons_and_interrupt(env, tmp_path, dict.fromkeys(RUNNING, "import time; time.sleep(60)"), signal.SIGHUP)
+    summary, _ = run_lessons_and_interrupt(env, tmp_path, dict.fromkeys(RUNNING, "import time; time.sleep(60)"), signal.SIGHUP)
     assert summary["interrupted_by"] == "SIGHUP"
     assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "failed", "skipped", "passed"]
     assert {summary["lessons"][index]["error"] for index in (2, 3)} == {"interrupted (SIGHUP)"}
@@ -136,7 +136,9 @@ def test_sighup_is_handled_like_ctrl_c_and_stops_both_lessons_that_run(env, tmp_
 def test_a_lesson_whose_kernel_does_not_answer_an_interrupt_has_its_kernel_ended_and_the_cleanup_runs(env, tmp_path):
     # As a kernel interrupted while it receives a cell does: it swallows the KeyboardInterrupt and never replies.
     deaf = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(600)"
-    summary = run_lessons_and_interrupt(env, tmp_path, {RUNNING[0]: deaf, RUNNING[1]: "import time; time.sleep(60)"},
-                                        signal.SIGINT)
+    summary, errors = run_lessons_and_interrupt(env, tmp_path, {RUNNING[0]: deaf, RUNNING[1]: "import time; time.sleep(60)"},
+                                                signal.SIGINT)
     assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "failed", "skipped", "passed"]
     assert {summary["lessons"][index]["error"] for index in (2, 3)} == {"interrupted (SIGINT)"}
+    # what papermill says of the ended kernel goes to the kernels' log, not the terminal
+    assert "Kernel died" not in errors and "Kernel died" in (tmp_path / "out" / "kernels.log").read_text()
