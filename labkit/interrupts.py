@@ -72,8 +72,10 @@ class Interrupts:
         self.say(f"{name}: stopping the {'cleanup' if self.phase == 'cleanup' else 'running lessons'}; {after}")
         # The kernels of the lessons that run now get a KeyboardInterrupt; a lesson between cells stops before its
         # next one, and the run, which waits in short steps, sees `first` and starts no other lesson but the cleanup.
+        # A kernel keeps the deadline of the first interrupt it did not answer: pressing Ctrl-C again does not extend it.
         deadline = time.monotonic() + ANSWER_SECONDS
-        self._answer_by.update((kernel, deadline) for kernel in interrupt_current())
+        for kernel in interrupt_current():
+            self._answer_by.setdefault(kernel, deadline)
 
     def end_unanswered(self) -> None:
         """End the kernels whose lessons still run after their time to answer an interrupt (the run's wait calls this

@@ -156,6 +156,7 @@ class LessonKernel(AsyncKernelManager):
     def end(self) -> bool:
         """End the kernel's process group at once (SIGKILL); False if none runs. Its lesson then fails as a dead
         kernel's does, within a second. Safe in any thread: no event loop, just a signal."""
+        self.ended = True  # before the kill: the lesson's thread reads it once papermill sees the kernel gone
         self.ended = self._signal(signal.SIGKILL)
         return self.ended
 

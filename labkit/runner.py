@@ -328,7 +328,8 @@ class _LessonRun:
             with kernel.running():
                 outcome = _run_lesson(self.lesson, params, notebook_dir, out_dir, kernel, stop_between_cells)
             if kernel.ended and outcome.status == "failed":
-                outcome.error = f"{_INTERRUPTED}: its kernel did not answer the interrupt within {ANSWER_SECONDS:.0f} s"
+                outcome.error = (f"interrupted ({interrupts.first}): its kernel did not answer within {ANSWER_SECONDS:.0f} s "
+                                 "and was ended")
             return outcome
         except Interrupted as stop:
             interrupts.first = interrupts.first or stop.signal_name

@@ -109,36 +109,42 @@ def test_a_second_interrupt_stops_the_cleanup_and_names_what_is_left_and_the_com
 RUNNING = ("02_gpu_pool_auto_driver", "03_gpu_pool_manual_driver")
 
 
-def run_lessons_and_interrupt(env: dict, tmp_path: Path, bodies: dict[str, str], number: signal.Signals) -> tuple[dict, str]:
-    """``run_lab`` on fake lessons with ``bodies``, sent ``number`` while lessons 02 and 03 are in their cells; the
-    summary, and what the run printed on stderr."""
+def waiting_cell(marker: Path, *, deaf: bool = False) -> str:
+    """A lesson's code that creates ``marker`` once it runs, then sleeps; a ``deaf`` one first ignores SIGINT, as a
+    kernel interrupted while it receives a cell does: it swallows the KeyboardInterrupt and never replies."""
+    ignore = "signal.signal(signal.SIGINT, signal.SIG_IGN); " if deaf else ""
+    return f"import pathlib, signal, time; {ignore}pathlib.Path({str(marker)!r}).touch(); time.sleep({600 if deaf else 60})"
+
+
+def run_lessons_and_interrupt(env: dict, tmp_path: Path, number: signal.Signals, *, deaf: tuple[str, ...] = ()) -> tuple[dict, str]:
+    """``run_lab`` on fake lessons whose 02 and 03 wait in a cell (the ``deaf`` ones ignoring SIGINT), sent ``number``
+    once both are in it; the summary, and what the run printed on stderr."""
+    markers = {name: tmp_path / f"{name}.in-cell" for name in RUNNING}
+    bodies = {name: waiting_cell(marker, deaf=name in deaf) for name, marker in markers.items()}
     lessons = fake_lessons(tmp_path / "lessons", failing="none", bodies=bodies)
     code = ("import sys; from pathlib import Path; from labkit.runner import run_lab; "
             f"run_lab({{'lab_id': 'sig'}}, out_dir=Path({str(tmp_path / 'out')!r}), notebook_dir=Path({str(lessons)!r}))")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not all((tmp_path / "out" / f"{name}.ipynb").exists() for name in RUNNING):
+    deadline = time.monotonic() + 120
+    while not all(marker.exists() for marker in markers.values()):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.05)
-    time.sleep(1.0)  # the kernels are in the lessons' cells
     process.send_signal(number)
     _, errors = process.communicate(timeout=120)
     return json.loads((tmp_path / "out" / "summary.json").read_text()), errors
 
 
 def test_sighup_is_handled_like_ctrl_c_and_stops_both_lessons_that_run(env, tmp_path):
-    summary, _ = run_lessons_and_interrupt(env, tmp_path, dict.fromkeys(RUNNING, "import time; time.sleep(60)"), signal.SIGHUP)
+    summary, _ = run_lessons_and_interrupt(env, tmp_path, signal.SIGHUP)
     assert summary["interrupted_by"] == "SIGHUP"
     assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "failed", "skipped", "passed"]
     assert {summary["lessons"][index]["error"] for index in (2, 3)} == {"interrupted (SIGHUP)"}
 
 
 def test_a_lesson_whose_kernel_does_not_answer_an_interrupt_has_its_kernel_ended_and_the_cleanup_runs(env, tmp_path):
-    # As a kernel interrupted while it receives a cell does: it swallows the KeyboardInterrupt and never replies.
-    deaf = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(600)"
-    summary, errors = run_lessons_and_interrupt(env, tmp_path, {RUNNING[0]: deaf, RUNNING[1]: "import time; time.sleep(60)"},
-                                                signal.SIGINT)
+    summary, errors = run_lessons_and_interrupt(env, tmp_path, signal.SIGINT, deaf=(RUNNING[0],))
     assert [lesson["status"] for lesson in summary["lessons"]] == ["passed", "passed", "failed", "failed", "skipped", "passed"]
-    assert {summary["lessons"][index]["error"] for index in (2, 3)} == {"interrupted (SIGINT)"}
+    assert summary["lessons"][2]["error"] == "interrupted (SIGINT): its kernel did not answer within 5 s and was ended"
+    assert summary["lessons"][3]["error"] == "interrupted (SIGINT)"  # its kernel answered
     # what papermill says of the ended kernel goes to the kernels' log, not the terminal
     assert "Kernel died" not in errors and "Kernel died" in (tmp_path / "out" / "kernels.log").read_text()
