@@ -11,7 +11,7 @@ import click
 from labkit.errors import LabConfigError, LabError
 from labkit.exits import RunExit
 from labkit.options import Refused, lesson_values, parameter_options
-from labkit.workshop.report import holding
+from labkit.workshop.report import holding, record_left
 
 _WORKSHOP = click.option("--workshop", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("workshop"),
                          show_default=True, help="The workshop folder (what plan writes and the others read).")
@@ -151,10 +151,16 @@ def _sweep(workshop, *, dry_run: bool, yes: bool) -> bool:
     click.echo("".join(f"  {entry.item} (lab {entry.item.lab})\n" for entry in entries), nl=False)
     if dry_run and entries:
         click.echo("dry run: nothing removed. By hand, the same would be:\n" + removal([entry.item for entry in entries]))
-    if dry_run or not entries:
+    if dry_run:
         return bool(notes)
-    if not yes:
-        click.confirm(f"Remove these {len(entries)}, of {sum(bool(items) for items in found.values())} attendees' labs?", abort=True)
-    left = sweep(workshop, found, say=click.echo)
-    click.echo("removed; a fresh listing finds " + (f"still: {', '.join(left)}" if left else "nothing left."))
+    left: dict[str, list[str]] = {}
+    if entries:
+        if not yes:
+            click.confirm(f"Remove these {len(entries)}, of {sum(bool(items) for items in found.values())} attendees' labs?",
+                          abort=True)
+        left = sweep(workshop, found, say=click.echo)
+        still = [f"{item} (lab {lab_id})" for lab_id, items in left.items() for item in items]
+        click.echo("removed; a fresh listing finds " + (f"still: {', '.join(still)}" if still else "nothing left."))
+    if not notes:  # every cluster was listed: the report's rows can say what the labs hold now
+        record_left(workshop, left)
     return bool(left or notes)

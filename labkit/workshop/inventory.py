@@ -8,7 +8,7 @@ class's lab ids are ever listed or removed; other labs sharing a cluster are lef
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 from labkit import cleanup, ledger
 from labkit.errors import LabError, first_line
@@ -67,8 +67,9 @@ def reached(found: list[Found], params: LabParams) -> str:
     return done[-1] if done else "-"
 
 
-def sweep(workshop: Workshop, found: dict[str, list[Found]], *, say: Callable[[str], None]) -> list[str]:
-    """Delete everything in ``found`` at once, wait until a fresh listing finds none of it; returns what is left."""
+def sweep(workshop: Workshop, found: dict[str, list[Found]], *, say: Callable[[str], None]) -> dict[str, list[str]]:
+    """Delete everything in ``found`` at once, wait until a fresh listing finds none of it; returns what is left, by
+    lab id (only the labs that hold something)."""
     entries = [entry for items in found.values() for entry in items]
     labs: dict[int, tuple[Lab, list[Item]]] = {}
     for entry in entries:
@@ -76,17 +77,18 @@ def sweep(workshop: Workshop, found: dict[str, list[Found]], *, say: Callable[[s
     for lab, items in labs.values():
         cleanup.remove(lab, items)
     say(f"deleting {len(entries)} things of {sum(bool(items) for items in found.values())} labs ...")
-    left: Optional[list[str]] = None
+    left: dict[str, list[str]] = {}
 
     def gone() -> tuple[bool, str]:
         nonlocal left
         now, _ = class_items(workshop)
-        left = [f"{entry.item} (lab {lab_id})" for lab_id, items in now.items() for entry in items]
-        return not left, f"{len(left)} left" if left else "nothing left"
+        left = {lab_id: [str(entry.item) for entry in items] for lab_id, items in now.items() if items}
+        count = sum(map(len, left.values()))
+        return not left, f"{count} left" if left else "nothing left"
 
     if entries:
         try:
             wait_for(gone, what="removing the class's resources", **entries[0].lab.wait_options())
         except LabError as error:
             say(first_line(str(error)))
-    return left or []
+    return left

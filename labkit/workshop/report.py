@@ -33,14 +33,15 @@ def new_row(seat: Seat) -> Row:
             "gpus": [], "vm_minutes": None, "cost": None, "left": [], "run_dir": None, "duration_seconds": None}
 
 
-def finished_row(row: Row, out_dir: Path, *, last_words: str, seconds: float) -> Row:
-    """``row`` updated with an attempt that ended: from its ``summary.json``, or from its last words without one."""
+def finished_row(row: Row, out_dir: Path, *, last_words: str, seconds: float, refused: bool = False) -> Row:
+    """``row`` updated with an attempt that ended: from its ``summary.json``, or from its last words without one.
+    ``refused``: ``labkit run`` refused its parameters (exit 2), so it created nothing."""
     summary = _summary(out_dir)
     attempt = {**row, "attempts": row["attempts"] + 1, "run_dir": f"{out_dir.parent.name}/{out_dir.name}",
                "duration_seconds": round(seconds, 1)}
-    if summary is None:  # refused before it began (its one line says why), or killed
+    if summary is None:  # refused before it began (its one line says why), or killed: what it left is then unknown
         return {**attempt, "status": "failed", "lesson": None, "error": last_words or "labkit run ended without a summary",
-                "gpus": [], "vm_minutes": None, "cost": None, "left": None}
+                "gpus": [], "vm_minutes": None, "cost": None, "left": [] if refused else None}
     failed = next((lesson for lesson in summary["lessons"] if lesson["status"] == "failed"), None)
     usage = summary.get("azure_usage") or {}  # the pools' lifetimes the lessons recorded, and their price
     return {**attempt, "status": summary["status"], "lesson": failed and failed["name"], "error": failed and failed["error"],
@@ -66,6 +67,18 @@ def previous_rows(folder: Path) -> dict[str, Row]:
         return {row["lab_id"]: row for row in rows}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+
+
+def record_left(workshop: Workshop, left: dict[str, list[str]]) -> None:
+    """After a sweep, the report's rows say what a fresh listing found each lab holds (``left``, by lab id; a lab not
+    in it holds nothing), so that they no longer name what the sweep removed. Nothing when no run wrote a report."""
+    try:
+        last = json.loads((workshop.folder / REPORT_JSON).read_text())
+        rows = [{**row, "left": left.get(row["lab_id"], [])} for row in last["attendees"]]
+        interrupted_by, seconds = last["interrupted_by"], last["duration_seconds"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    write(workshop, rows, interrupted_by=interrupted_by, seconds=seconds)
 
 
 def write(workshop: Workshop, rows: list[Row], *, interrupted_by: Optional[str], seconds: float) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from types import FrameType
 from typing import Any, Callable, Optional
 
 from labkit.errors import LabConfigError, Problem
+from labkit.exits import RunExit
 from labkit.interrupts import SIGNALS, Interrupted
 from labkit.params import LabParams
 from labkit.settings import CONFIG_DIR_ENV, LAB_ID_ENV
@@ -182,8 +183,8 @@ def _follow(attempt: _Attempt, progress: Progress) -> None:
 def _finish(attempt: _Attempt, row: dict[str, Any], progress: Progress) -> dict[str, Any]:
     _follow(attempt, progress)
     line = attempt.line
-    row = report.finished_row(row, attempt.out_dir, last_words=attempt.last_words,
-                              seconds=time.monotonic() - line.started)
+    row = report.finished_row(row, attempt.out_dir, last_words=attempt.last_words, seconds=time.monotonic() - line.started,
+                              refused=attempt.process.returncode == RunExit.PARAMETERS_REFUSED)
     line.status, line.lesson, line.seconds = row["status"], row["lesson"] or "", row["duration_seconds"]
     progress.event(line, describe(row))
     return row

@@ -1,7 +1,8 @@
 """A stand-in for `labkit run --params-file SETTINGS --out DIR` in the workshop run's tests, chosen by the lab id.
 
 passes by default; "fail" in the lab id: lesson 02 fails with an error full of HTML; "slow": waits in lesson 00
-of its first attempt for an interrupt, then ends interrupted as labkit run does; "crash": ends before writing any summary.
+of its first attempt for an interrupt, then ends interrupted as labkit run does; "crash": ends before writing any summary;
+"refused": refuses its parameters as labkit run does (exit 2, no summary, nothing created).
 """
 
 import json
@@ -21,6 +22,9 @@ def main() -> int:
     lab_id = yaml.safe_load(settings.read_text())["lab_id"]
     if "crash" in lab_id:
         print("Error: something broke", flush=True)
+        return 1
+    if "refused" in lab_id:
+        print("Error: vm_size 'Standard_X' is not a GPU size labkit knows", flush=True)
         return 2
     out.mkdir(parents=True)
     stopped = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -9,7 +11,7 @@ from labkit import Lab, load_params
 from labkit.cli import main
 from labkit.exits import RunExit
 from labkit.kube_objects import ensure_namespace
-from labkit.workshop import roster
+from labkit.workshop import report, roster
 from labkit.workshop.attendees import read_attendees
 from labkit.workshop.plan import plan_workshop
 from tests.workshop.conftest import attendee_list
@@ -63,8 +65,15 @@ def test_cleanup_lists_asks_and_removes_the_class_only(class_of_three):
     assert f"az aks nodepool delete --resource-group {GROUP} --cluster-name {CLUSTER} --name gpu02m --no-wait" in dry.output
     refused = labkit("workshop", "cleanup", "--workshop", folder, input="n\n")
     assert refused.exit_code == 1 and "Remove these 3, of 2 attendees' labs?" in refused.output
+    # a last run's report that says Ada's lab left her pool and Bob's may have left something
+    ada, bob, cy = (report.new_row(seat) for seat in class_of_three.seats)
+    last = [{**ada, "status": "failed", "attempts": 1, "left": ["pool gpu01a in myResourceGroup/myAKSCluster (Succeeded)"]},
+            {**bob, "status": "failed", "attempts": 1, "left": None}, cy]
+    assert report.holding(report.write(class_of_three, last, interrupted_by=None, seconds=1.0)) == ["ada", "bob"]
     swept = labkit("workshop", "cleanup", "--workshop", folder, "--yes")
     assert swept.exit_code == 0 and swept.output.endswith("removed; a fresh listing finds nothing left.\n"), swept.output
+    rewritten = json.loads((class_of_three.folder / report.REPORT_JSON).read_text())
+    assert report.holding(rewritten) == [] and [row["status"] for row in rewritten["attendees"]] == ["failed", "failed", "not run"]
     assert "the class's 3 labs hold nothing" in labkit("workshop", "cleanup", "--workshop", folder, "--dry-run").output
     outsider = Lab(load_params(lab_id="outsider"))
     assert [pool.name for pool in outsider.aks.agent_pools.list(GROUP, CLUSTER) if pool.name == "theirs"] == ["theirs"]

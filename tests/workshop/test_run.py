@@ -97,6 +97,14 @@ def test_a_lab_that_ends_without_a_summary_is_a_failure_whose_leftovers_are_unkn
     assert "Something may be left: <code>labkit workshop cleanup --workshop" in (tmp_path / "ws" / "report.html").read_text()
 
 
+def test_a_lab_whose_parameters_labkit_run_refuses_is_a_failure_that_left_nothing(on_sim, tmp_path):
+    workshop = planned(tmp_path, "Refused")
+    shown = io.StringIO()
+    row = rows(run(workshop, Progress(shown, live=False)))["refused"]
+    assert (row["status"], row["left"]) == ("failed", [])  # exit 2: refused before anything was created
+    assert "Refused (refused): failed: Error: vm_size 'Standard_X' is not a GPU size labkit knows; nothing left" in shown.getvalue()
+
+
 def test_more_labs_at_once_than_the_quota_takes_stop_before_any_starts(on_sim, tmp_path):
     workshop = planned(tmp_path, *[f"Attendee {n}" for n in "ABCDEFG"])
     with pytest.raises(LabConfigError) as caught:
