@@ -40,8 +40,8 @@ WINDOWS_IMAGES = {
 LINUX_IMAGE = ("Ubuntu 22.04.5 LTS", "5.15.0-1089-azure", "containerd://1.7.27-1")
 
 #: Pods per node when a pool body does not say: the default of Azure CNI with pods in the node subnet, the network
-#: the simulated cluster has (learn.microsoft.com/azure/aks/concepts-network-legacy-cni, "Maximum pods per node":
-#: 30; kubenet's 110 is Linux only, as Windows pools need Azure CNI), and what the real Windows node shows.
+#: the simulated cluster has (:mod:`labkit.sim.network`; learn.microsoft.com/azure/aks/concepts-network-legacy-cni,
+#: "Maximum pods per node": 30, where kubenet's 110 is Linux only), and what the real Windows node shows.
 DEFAULT_MAX_PODS = 30
 
 #: AKS keeps 2 GiB of a Windows node's memory for system processes, outside the kube-reserved figure

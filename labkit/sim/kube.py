@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 
 from aiohttp import web
 
-from labkit.sim import admission, apierrors, bodies, defaults, patch, protobuf, resources, schema, selection, tables, validation
+from labkit.sim import admission, apierrors, bodies, defaults, network, patch, protobuf, resources, schema, selection, tables, validation
 from labkit.sim.apierrors import ApiError
 from labkit.sim.resources import Resource
 from labkit.sim.store import Conflict, NotFound, StateLost, rfc3339
@@ -382,12 +382,12 @@ def _seed_objects() -> list[Obj]:
     apiserver = {"apiVersion": "v1", "kind": "Service",
                  "metadata": {"name": "kubernetes", "namespace": "default",
                               "labels": {"component": "apiserver", "provider": "kubernetes"}},
-                 "spec": {"clusterIP": "10.0.0.1", "ports": [{"name": "https", "port": 443, "targetPort": 443}]}}
+                 "spec": {"clusterIP": network.KUBERNETES_SERVICE_IP, "ports": [{"name": "https", "port": 443, "targetPort": 443}]}}
     dns = {"apiVersion": "v1", "kind": "Service",
            "metadata": {"name": "kube-dns", "namespace": "kube-system",
                         "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
                                    "kubernetes.io/name": "CoreDNS", "addonmanager.kubernetes.io/mode": "Reconcile"}},
-           "spec": {"clusterIP": "10.0.0.10", "selector": {"k8s-app": "kube-dns"},
+           "spec": {"clusterIP": network.DNS_SERVICE_IP, "selector": {"k8s-app": "kube-dns"},
                     "ports": [{"name": "dns", "port": 53, "protocol": "UDP"},
                               {"name": "dns-tcp", "port": 53, "protocol": "TCP"}]}}
     return [*namespaces, apiserver, dns]

@@ -8,18 +8,13 @@ import hashlib
 from pathlib import Path
 from typing import Optional
 
+from labkit.sim import network
 from labkit.sim.arm.agent_pools import AgentPools
 from labkit.sim.arm.exceptions import ArmError
 from labkit.sim.arm.ids import PROVIDER, ArmIds
 from labkit.sim.arm.records import Record, Records
 from labkit.sim.faults import Faults
 from labkit.sim.store import Obj
-
-#: The cluster's network: Azure CNI with pods in the node subnet, as Windows pools need (learn.microsoft.com/azure/aks/
-#: windows-faq, "Which network plug-ins are supported?": kubenet is not), and AKS's default service range, whose .1
-#: and .10 the kubernetes and kube-dns Services have (spec example ManagedClustersGet.json).
-NETWORK_PROFILE: Obj = {"networkPlugin": "azure", "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10",
-                        "loadBalancerSku": "standard", "outboundType": "loadBalancer"}
 
 
 class Clusters:
@@ -113,6 +108,6 @@ class Clusters:
                 "fqdn": f"{dns_prefix.lower()}-{suffix}.hcp.{config.location}.azmk8s.io",
                 "nodeResourceGroup": self.node_resource_group,
                 "enableRBAC": True,
-                "networkProfile": NETWORK_PROFILE,
+                "networkProfile": network.PROFILE,
             },
         }
