@@ -13,8 +13,8 @@ from labkit.errors import LabConfigError, Problem
 from labkit.failures import reported
 from labkit.lab import Lab
 from labkit.pools import lab_pools
-from labkit.waiting import wait_for
 from labkit.text_table import fixed_width
+from labkit.waiting import wait_for
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import click
 
 from labkit import copies, manifests
 from labkit.exits import RunExit, help_table, run_exit_status
-from labkit.options import Refused, lesson_values, parameter_options
-from labkit.text_table import fixed_width
+from labkit.options import Refused, lesson_values, one_line_errors, parameter_options
 from labkit.sim import faults, service
+from labkit.text_table import fixed_width
 
 _STATE_DIR = click.option(
     "--state-dir", type=click.Path(path_type=Path), default=None,
@@ -325,17 +325,11 @@ def cleanup(backend: Optional[str], parameters: tuple[str, ...], params_file: Op
     """Remove everything a lab created, found by its lab id in Azure and the cluster.
 
     Exits 0 when nothing of the lab is left, 3 when something is, 2 when the parameters are refused."""
-    from labkit.errors import LabConfigError, LabError
-
     values = lesson_values(parameters, params_file, backend)
     if lab_id:
         values["lab_id"] = lab_id
-    try:
+    with one_line_errors():
         _cleanup(values, all_labs=all_labs, dry_run=dry_run, yes=yes)
-    except LabConfigError as error:
-        raise Refused(str(error)) from None
-    except LabError as error:
-        raise click.ClickException(str(error)) from None
 
 
 def _cleanup(values: dict[str, Any], *, all_labs: bool, dry_run: bool, yes: bool) -> None:

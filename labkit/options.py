@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import click
 
+from labkit.errors import LabConfigError, LabError
 from labkit.exits import RunExit
 
 
@@ -14,6 +16,18 @@ class Refused(click.ClickException):
     """Parameters or options refused before anything was created: one line, and its own exit status."""
 
     exit_code = RunExit.PARAMETERS_REFUSED
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """labkit's own errors raised inside, as a command's one line: refused parameters or options exit 2
+    (:class:`Refused`), any other :class:`~labkit.errors.LabError` 1."""
+    try:
+        yield
+    except LabConfigError as error:
+        raise Refused(str(error)) from None
+    except LabError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def lesson_values(options: tuple[str, ...], params_file: Optional[Path], backend: Optional[str]) -> dict[str, Any]:

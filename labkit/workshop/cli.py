@@ -8,9 +8,8 @@ from typing import Optional
 
 import click
 
-from labkit.errors import LabConfigError, LabError
 from labkit.exits import RunExit
-from labkit.options import Refused, lesson_values, parameter_options
+from labkit.options import lesson_values, one_line_errors, parameter_options
 from labkit.workshop.report import holding, record_left
 
 _WORKSHOP = click.option("--workshop", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("workshop"),
@@ -35,13 +34,9 @@ def plan(attendees: Path, folder: Path, backend: Optional[str], parameters: tupl
     from labkit.workshop.attendees import read_attendees
     from labkit.workshop.plan import plan_workshop
 
-    try:
+    with one_line_errors():
         plan_workshop(read_attendees(attendees), lesson_values(parameters, params_file, backend), folder,
                       source=attendees, say=click.echo)
-    except LabConfigError as error:
-        raise Refused(str(error)) from None
-    except LabError as error:
-        raise click.ClickException(str(error)) from None
 
 
 @workshop.command("run")
@@ -61,13 +56,10 @@ def run_command(folder: Path, parallel: int, retry_failed: bool) -> None:
     from labkit.workshop.run import run_workshop
 
     try:
-        workshop = roster.load(folder)
-        report = run_workshop(workshop, parallel=parallel, retry_failed=retry_failed,
-                              progress=Progress(sys.stdout, live=sys.stdout.isatty()))
-    except LabConfigError as error:
-        raise Refused(str(error)) from None
-    except LabError as error:
-        raise click.ClickException(str(error)) from None
+        with one_line_errors():
+            workshop = roster.load(folder)
+            report = run_workshop(workshop, parallel=parallel, retry_failed=retry_failed,
+                                  progress=Progress(sys.stdout, live=sys.stdout.isatty()))
     except Interrupted as stop:
         _tell(stop.summary, workshop.folder, err=True)
         raise SystemExit(RunExit.INTERRUPTED) from None
@@ -92,14 +84,10 @@ def status(folder: Path) -> None:
     from labkit.workshop import report, roster
     from labkit.workshop.inventory import class_items, reached
 
-    try:
+    with one_line_errors():
         workshop = roster.load(folder)
         found, notes = class_items(workshop)
         params = {seat.lab_id: workshop.params(seat, pool_rules=False) for seat in workshop.seats}
-    except LabConfigError as error:
-        raise Refused(str(error)) from None
-    except LabError as error:
-        raise click.ClickException(str(error)) from None
     last = report.previous_rows(workshop.folder)
     for note in notes:
         click.echo(note)
@@ -126,14 +114,10 @@ def cleanup_command(folder: Path, dry_run: bool, yes: bool) -> None:
     folder is refused."""
     from labkit.workshop import roster
 
-    try:
+    with one_line_errors():
         workshop = roster.load(folder)
         with roster.running(workshop.folder):
             unclean = _sweep(workshop, dry_run=dry_run, yes=yes)
-    except LabConfigError as error:
-        raise Refused(str(error)) from None
-    except LabError as error:
-        raise click.ClickException(str(error)) from None
     if unclean:
         raise SystemExit(RunExit.RESOURCES_LEFT)
 

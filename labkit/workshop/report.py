@@ -62,23 +62,27 @@ def holding(report: dict[str, Any]) -> list[str]:
 
 def previous_rows(folder: Path) -> dict[str, Row]:
     """The rows of the last run's report, by lab id; none when there was no run (or its report is unreadable)."""
-    try:
-        rows = json.loads((folder / REPORT_JSON).read_text())["attendees"]
-        return {row["lab_id"]: row for row in rows}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    last = _last_report(folder)
+    return {row["lab_id"]: row for row in last["attendees"]} if last else {}
 
 
 def record_left(workshop: Workshop, left: dict[str, list[str]]) -> None:
     """After a sweep, the report's rows say what a fresh listing found each lab holds (``left``, by lab id; a lab not
     in it holds nothing), so that they no longer name what the sweep removed. Nothing when no run wrote a report."""
-    try:
-        last = json.loads((workshop.folder / REPORT_JSON).read_text())
+    last = _last_report(workshop.folder)
+    if last:
         rows = [{**row, "left": left.get(row["lab_id"], [])} for row in last["attendees"]]
-        interrupted_by, seconds = last["interrupted_by"], last["duration_seconds"]
+        write(workshop, rows, interrupted_by=last.get("interrupted_by"), seconds=last.get("duration_seconds") or 0.0)
+
+
+def _last_report(folder: Path) -> Optional[dict[str, Any]]:
+    """The last run's ``report.json``; None when there was no run, or it is unreadable or has no attendee rows."""
+    try:
+        last = json.loads((folder / REPORT_JSON).read_text())
+        readable = all(isinstance(row, dict) and "lab_id" in row for row in last["attendees"])
     except (OSError, ValueError, KeyError, TypeError):
-        return
-    write(workshop, rows, interrupted_by=interrupted_by, seconds=seconds)
+        return None
+    return last if readable else None
 
 
 def write(workshop: Workshop, rows: list[Row], *, interrupted_by: Optional[str], seconds: float) -> dict[str, Any]:
